@@ -1,0 +1,71 @@
+/* carrel: the container lifecycle, as the CLI and tests use it. */
+#ifndef CARREL_CONTAINER_H
+#define CARREL_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "carrel/error.h"
+
+enum carrel_status
+{
+  CARREL_STATUS_CREATING,
+  CARREL_STATUS_CREATED,
+  CARREL_STATUS_RUNNING,
+  CARREL_STATUS_STOPPED,
+  CARREL_STATUS_PAUSED,
+};
+const char *carrel_status_name (enum carrel_status s);
+
+struct carrel_state
+{
+  char *id;
+  char *bundle;
+  enum carrel_status status;
+  pid_t pid;                     /* container init, host view; 0 when there is none */
+  unsigned long long pid_start;  /* its start time (/proc/<pid>/stat field 22) against pid reuse */
+  pid_t supervisor_pid;
+  unsigned long long supervisor_start;
+  char *created;                 /* RFC 3339 */
+  char *owner;
+  char *annotations_json;        /* the config's annotations object, "{}" when none */
+  char *cgroup_path;             /* may be NULL */
+  bool has_exit;
+  int exit_code;
+  int exit_signal;
+  char *finished;
+  bool supervisor_alive;
+};
+void carrel_state_free (struct carrel_state *st);
+
+struct carrel_create_options
+{
+  const char *root;        /* state root, e.g. /run/carrel */
+  const char *id;
+  const char *bundle;      /* NULL: the current directory */
+  const char *pid_file;    /* NULL: none */
+  const char *console_socket;
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;        /* extra fds after 0-2 passed into the container */
+  bool foreground_run;     /* `run` without --detach: stdio stays with the caller */
+  bool keep;               /* `run --keep`: do not delete after exit */
+};
+
+int carrel_container_create (const struct carrel_create_options *opts, struct carrel_error *err);
+int carrel_container_start (const char *root, const char *id, struct carrel_error *err);
+/* create + start; in the foreground waits and stores the process's exit status in *exit_status
+ * (the code, or 128 + signal). */
+int carrel_container_run (const struct carrel_create_options *opts, bool detach, int *exit_status,
+                          struct carrel_error *err);
+int carrel_container_kill (const char *root, const char *id, int sig, bool all, struct carrel_error *err);
+int carrel_container_delete (const char *root, const char *id, bool force, struct carrel_error *err);
+int carrel_container_state (const char *root, const char *id, struct carrel_state *out,
+                            struct carrel_error *err);
+/* The state JSON as `state` prints it (OCI state schema plus carrel's own fields). */
+char *carrel_state_to_json (const struct carrel_state *st, bool pretty);
+/* Ids in root, sorted. */
+int carrel_container_list (const char *root, char ***ids, size_t *n, struct carrel_error *err);
+int carrel_id_validate (const char *id, struct carrel_error *err);
+
+#endif

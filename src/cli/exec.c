@@ -1,0 +1,12 @@
+/* carrel exec: not implemented yet. */
+#include "cli.h"
+
+int
+cmd_exec (struct cli *cli, int argc, char **argv)
+{
+  struct carrel_error err = { 0 };
+  (void) argc;
+  (void) argv;
+  carrel_fail (&err, 0, "exec: not implemented yet");
+  return cli_report (cli, &err);
+}

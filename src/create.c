@@ -1,0 +1,534 @@
+/* create, start and run: the CLI side of bringing a container up. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "runtime.h"
+#include "state.h"
+#include "sync.h"
+#include "terminal.h"
+#include "util.h"
+
+/* Everything a create owns until it commits; on failure, undone in reverse. */
+struct create_ctx
+{
+  const struct carrel_create_options *opts;
+  struct carrel_spec *spec;
+  char *config_text;
+  size_t config_len;
+  char *bundle;
+  char *rootfs;
+  int dirfd;
+  int sup_sock;
+  pid_t sup_pid;
+  pid_t init_pid;
+  int console_sock; /* the init's end of the console channel */
+  int console_peer; /* run with a terminal and no --console-socket: our end */
+  struct carrel_state st;
+};
+
+static void
+ctx_release (struct create_ctx *c)
+{
+  if (c->dirfd >= 0)
+    close (c->dirfd);
+  if (c->sup_sock >= 0)
+    close (c->sup_sock);
+  if (c->console_sock >= 0)
+    close (c->console_sock);
+  if (c->console_peer >= 0)
+    close (c->console_peer);
+  carrel_spec_free (c->spec);
+  free (c->config_text);
+  free (c->bundle);
+  free (c->rootfs);
+  carrel_state_free (&c->st);
+}
+
+/* Undo a create that did not commit: the supervisor kills the init when its socket closes. */
+static void
+ctx_abort (struct create_ctx *c)
+{
+  struct carrel_error ignored;
+  if (c->init_pid > 0)
+    kill (c->init_pid, SIGKILL);
+  if (c->sup_sock >= 0)
+    {
+      close (c->sup_sock);
+      c->sup_sock = -1;
+    }
+  if (c->sup_pid > 0)
+    while (waitpid (c->sup_pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  if (c->dirfd >= 0)
+    state_dir_remove (c->opts->root, c->opts->id, &ignored);
+}
+
+static int
+validate_for_create (struct create_ctx *c, struct carrel_error *err)
+{
+  const struct carrel_spec *spec = c->spec;
+  struct stat st;
+  if (!spec->has_process)
+    return carrel_fail (err, EINVAL, "config.json: process: required to create a container");
+  if (spec->process.n_args == 0)
+    return carrel_fail (err, EINVAL, "config.json: process.args: must not be empty");
+  if (spec->root_path == NULL)
+    return carrel_fail (err, EINVAL, "config.json: root.path: required");
+  if (spec->linux_.has_intel_rdt)
+    return carrel_fail (err, ENOTSUP, "config.json: linux.intelRdt: not supported by carrel");
+  if (spec->linux_.has_memory_policy)
+    return carrel_fail (err, ENOTSUP, "config.json: linux.memoryPolicy: not supported by carrel");
+  if (spec->linux_.has_personality)
+    return carrel_fail (err, ENOTSUP, "config.json: linux.personality: not supported by carrel");
+  if (spec->process.terminal && c->opts->console_socket == NULL && !c->opts->foreground_run)
+    return carrel_fail (err, EINVAL, "config.json: process.terminal is true: --console-socket is required");
+  c->rootfs = spec->root_path[0] == '/' ? xstrdup (spec->root_path)
+                                         : xasprintf ("%s/%s", c->bundle, spec->root_path);
+  if (stat (c->rootfs, &st) < 0)
+    return carrel_fail (err, errno, "rootfs %s", c->rootfs);
+  if (!S_ISDIR (st.st_mode))
+    return carrel_fail (err, ENOTDIR, "rootfs %s", c->rootfs);
+  return 0;
+}
+
+static int
+load_bundle (struct create_ctx *c, struct carrel_error *err)
+{
+  char path[PATH_MAX];
+  cleanup_free char *config = NULL;
+  if (realpath (c->opts->bundle ? c->opts->bundle : ".", path) == NULL)
+    return carrel_fail (err, errno, "bundle %s", c->opts->bundle ? c->opts->bundle : ".");
+  c->bundle = xstrdup (path);
+  config = xasprintf ("%s/config.json", c->bundle);
+  if (read_file_at (AT_FDCWD, config, &c->config_text, &c->config_len, err) < 0)
+    return -1;
+  if (carrel_spec_parse (c->config_text, c->config_len, "config.json", &c->spec, err) < 0)
+    return -1;
+  return validate_for_create (c, err);
+}
+
+static void
+fill_state (struct create_ctx *c, enum carrel_status status)
+{
+  char when[64];
+  struct passwd *pw;
+  struct carrel_state *st = &c->st;
+  if (st->id == NULL)
+    {
+      st->id = xstrdup (c->opts->id);
+      st->bundle = xstrdup (c->bundle);
+      now_rfc3339 (when, sizeof when);
+      st->created = xstrdup (when);
+      pw = getpwuid (geteuid ());
+      st->owner = xstrdup (pw ? pw->pw_name : "");
+      st->annotations_json = NULL;
+    }
+  st->status = status;
+}
+
+static char *
+annotations_json (const struct carrel_spec *spec)
+{
+  /* hook_state_json builds the annotations object; reuse its shape. */
+  cleanup_free char *s = hook_state_json ("", "", 0, "", spec);
+  char *start = strstr (s, "\"annotations\":");
+  if (start == NULL)
+    return xstrdup ("{}");
+  start += strlen ("\"annotations\":");
+  return strndup (start, strlen (start) - 1);
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, struct carrel_error *err)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", pid);
+  /* Atomic, as engines poll for it. */
+  cleanup_free char *tmp = xasprintf ("%s.tmp%d", path, getpid ());
+  cleanup_fd int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return carrel_fail (err, errno, "--pid-file %s", path);
+  if (write_all (fd, buf, n) < 0 || rename (tmp, path) < 0)
+    {
+      int e = errno;
+      unlink (tmp);
+      return carrel_fail (err, e, "--pid-file %s", path);
+    }
+  return 0;
+}
+
+static int
+spawn (struct create_ctx *c, int flags, struct carrel_error *err)
+{
+  int cli_init[2], cli_sup[2], sup_init[2];
+  struct supervisor_config sc = { 0 };
+  pid_t pid;
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cli_init) < 0)
+    return carrel_fail (err, errno, "socketpair");
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cli_sup) < 0)
+    {
+      close (cli_init[0]);
+      close (cli_init[1]);
+      return carrel_fail (err, errno, "socketpair");
+    }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sup_init) < 0)
+    {
+      close (cli_init[0]);
+      close (cli_init[1]);
+      close (cli_sup[0]);
+      close (cli_sup[1]);
+      return carrel_fail (err, errno, "socketpair");
+    }
+  sc.init = (struct init_config){ .spec = c->spec,
+                                  .id = c->opts->id,
+                                  .rootfs = c->rootfs,
+                                  .bundle = c->bundle,
+                                  .cli_sock = cli_init[1],
+                                  .start_sock = sup_init[1],
+                                  .new_ns_flags = flags,
+                                  .no_pivot = c->opts->no_pivot,
+                                  .preserve_fds = c->opts->preserve_fds,
+                                  .console_socket = c->console_sock };
+  sc.state_dirfd = c->dirfd;
+  sc.cli_sock = cli_sup[1];
+  sc.init_cli_sock = cli_init[1];
+  sc.init_start_sock = sup_init[1];
+  sc.start_sock = sup_init[0];
+  sc.clone_flags = flags & ~CLONE_NEWTIME;
+  pid = fork ();
+  if (pid < 0)
+    {
+      int e = errno;
+      close (cli_init[0]);
+      close (cli_init[1]);
+      close (cli_sup[0]);
+      close (cli_sup[1]);
+      close (sup_init[0]);
+      close (sup_init[1]);
+      return carrel_fail (err, e, "fork the supervisor");
+    }
+  if (pid == 0)
+    {
+      close (cli_init[0]);
+      close (cli_sup[0]);
+      if (c->console_peer >= 0)
+        close (c->console_peer);
+      supervisor_main (&sc);
+    }
+  c->sup_pid = pid;
+  close (cli_init[1]);
+  close (cli_sup[1]);
+  close (sup_init[0]);
+  close (sup_init[1]);
+  if (c->console_sock >= 0)
+    {
+      close (c->console_sock);
+      c->console_sock = -1;
+    }
+  c->sup_sock = cli_sup[0];
+  return cli_init[0];
+}
+
+static int
+create_container (struct create_ctx *c, struct carrel_error *err)
+{
+  const struct carrel_create_options *opts = c->opts;
+  struct sync_msg *msg = NULL;
+  cleanup_fd int init_sock = -1;
+  cleanup_free char *state_json = NULL;
+  int flags;
+  int r = -1;
+
+  if (carrel_id_validate (opts->id, err) < 0)
+    return -1;
+  if (load_bundle (c, err) < 0)
+    return -1;
+  if (ns_clone_flags (c->spec, &flags, err) < 0)
+    return -1;
+  if (opts->console_socket && terminal_connect (opts->console_socket, &c->console_sock, err) < 0)
+    return -1;
+  if (!opts->console_socket && c->spec->process.terminal)
+    {
+      int sp[2];
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+        return carrel_fail (err, errno, "socketpair for the terminal");
+      c->console_peer = sp[0];
+      c->console_sock = sp[1];
+    }
+  if (state_dir_create (opts->root, opts->id, &c->dirfd, err) < 0)
+    return -1;
+
+  fill_state (c, CARREL_STATUS_CREATING);
+  c->st.annotations_json = annotations_json (c->spec);
+  if (write_file_atomic (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0
+      || state_write (c->dirfd, &c->st, err) < 0)
+    goto out;
+
+  init_sock = spawn (c, flags, err);
+  if (init_sock < 0)
+    goto out;
+  msg = xmalloc (sizeof *msg);
+  if (sync_expect (c->sup_sock, SYNC_PID, msg, "start the supervisor", err) < 0)
+    goto out;
+  c->init_pid = msg->pid;
+  c->st.pid = msg->pid;
+  c->st.supervisor_pid = c->sup_pid;
+  if ((flags & CLONE_NEWUSER) && idmap_write (c->init_pid, c->spec, err) < 0)
+    goto out;
+
+  state_json = hook_state_json (opts->id, "creating", c->init_pid, c->bundle, c->spec);
+  if (sync_send (init_sock, SYNC_GO, 0, 0, state_json, err) < 0)
+    goto out;
+  if (sync_expect (init_sock, SYNC_HOOKS, msg, "set up the container", err) < 0)
+    goto out;
+  if (hooks_run (c->spec, CARREL_HOOK_PRESTART, state_json, err) < 0
+      || hooks_run (c->spec, CARREL_HOOK_CREATE_RUNTIME, state_json, err) < 0)
+    goto out;
+  if (sync_send (init_sock, SYNC_HOOKS_DONE, 0, 0, state_json, err) < 0)
+    goto out;
+  if (sync_expect (init_sock, SYNC_CREATED, msg, "set up the container", err) < 0)
+    goto out;
+
+  c->st.pid_start = proc_start_time (c->init_pid);
+  c->st.supervisor_start = proc_start_time (c->sup_pid);
+  fill_state (c, CARREL_STATUS_CREATED);
+  if (state_write (c->dirfd, &c->st, err) < 0)
+    goto out;
+  if (opts->pid_file && write_pid_file (opts->pid_file, c->init_pid, err) < 0)
+    goto out;
+  if (sync_send (c->sup_sock, SYNC_CREATED, 0, 0, NULL, err) < 0)
+    goto out;
+  r = 0;
+out:
+  free (msg);
+  if (r < 0)
+    {
+      ctx_abort (c);
+      return carrel_wrap (err, "create %s", opts->id);
+    }
+  return 0;
+}
+
+static void
+ctx_init (struct create_ctx *c, const struct carrel_create_options *opts)
+{
+  memset (c, 0, sizeof *c);
+  c->opts = opts;
+  c->dirfd = c->sup_sock = c->console_sock = c->console_peer = -1;
+}
+
+int
+carrel_container_create (const struct carrel_create_options *opts, struct carrel_error *err)
+{
+  struct create_ctx c;
+  int r;
+  ctx_init (&c, opts);
+  r = create_container (&c, err);
+  ctx_release (&c);
+  return r;
+}
+
+/* Ask the supervisor to start the init and mark the container running. */
+static int
+start_via (int sock, int dirfd, struct carrel_state *st, const struct carrel_spec *spec, struct carrel_error *err)
+{
+  struct sync_msg *msg = xmalloc (sizeof *msg);
+  cleanup_free char *start_state = hook_state_json (st->id, "created", st->pid, st->bundle, spec);
+  cleanup_free char *post_state = NULL;
+  int r = -1;
+  if (sync_send (sock, SYNC_START, 0, 0, start_state, err) < 0)
+    goto out;
+  if (sync_expect (sock, SYNC_STARTED, msg, "start", err) < 0)
+    goto out;
+  st->status = CARREL_STATUS_RUNNING;
+  if (state_write (dirfd, st, err) < 0)
+    goto out;
+  post_state = hook_state_json (st->id, "running", st->pid, st->bundle, spec);
+  /* runtime.md: a failing poststart hook is a warning; the container keeps running. */
+  if (hooks_run (spec, CARREL_HOOK_POSTSTART, post_state, err) < 0)
+    {
+      char buf[CARREL_ERROR_MSG_MAX + 128];
+      carrel_warn ("%s", carrel_error_string (err, buf, sizeof buf));
+      carrel_error_clear (err);
+    }
+  r = 0;
+out:
+  free (msg);
+  return r;
+}
+
+int
+ctl_connect (int dirfd, int *out, struct carrel_error *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  cleanup_fd int fd = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return carrel_fail (err, errno, "socket");
+  snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/" CTL_SOCKET, dirfd);
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    return carrel_fail (err, errno, "connect to the container's supervisor");
+  *out = take_fd (&fd);
+  return 0;
+}
+
+int
+load_state_spec (int dirfd, struct carrel_spec **spec, struct carrel_error *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+  if (read_file_at (dirfd, CONFIG_COPY, &text, &len, err) < 0)
+    return carrel_wrap (err, "read the container's config");
+  return carrel_spec_parse (text, len, "config.json", spec, err);
+}
+
+int
+carrel_container_start (const char *root, const char *id, struct carrel_error *err)
+{
+  cleanup_fd int dirfd = -1;
+  cleanup_fd int sock = -1;
+  struct carrel_state st;
+  struct carrel_spec *spec = NULL;
+  int r = -1;
+  if (state_dir_open (root, id, LOCK_EX, &dirfd, err) < 0)
+    return -1;
+  if (state_read (dirfd, id, &st, err) < 0)
+    return -1;
+  if (st.status != CARREL_STATUS_CREATED)
+    {
+      carrel_fail (err, EINVAL, "start %s: the container is %s, not created", id, carrel_status_name (st.status));
+      goto out;
+    }
+  if (load_state_spec (dirfd, &spec, err) < 0 || ctl_connect (dirfd, &sock, err) < 0)
+    {
+      carrel_wrap (err, "start %s", id);
+      goto out;
+    }
+  if (start_via (sock, dirfd, &st, spec, err) < 0)
+    {
+      carrel_wrap (err, "start %s", id);
+      goto out;
+    }
+  r = 0;
+out:
+  carrel_spec_free (spec);
+  carrel_state_free (&st);
+  return r;
+}
+
+/* Signals that reach `run` go to the container, as with runc. */
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+static int
+wait_exit (struct create_ctx *c, int *wait_status, struct carrel_error *err)
+{
+  struct sync_msg *msg = xmalloc (sizeof *msg);
+  sigset_t mask;
+  cleanup_fd int sigfd = -1;
+  int r = -1;
+  sigemptyset (&mask);
+  for (size_t i = 0; i < ARRAY_SIZE (forwarded_signals); i++)
+    sigaddset (&mask, forwarded_signals[i]);
+  sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sync_send (c->sup_sock, SYNC_WAIT, 0, 0, NULL, err) < 0)
+    goto out;
+  if (c->console_peer >= 0)
+    {
+      cleanup_fd int master = -1;
+      if (terminal_recv_fd (c->console_peer, &master, err) < 0)
+        goto out;
+      terminal_relay (master, c->sup_sock, err);
+    }
+  for (;;)
+    {
+      struct pollfd p[2] = { { .fd = c->sup_sock, .events = POLLIN }, { .fd = sigfd, .events = POLLIN } };
+      if (poll (p, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          carrel_fail (err, errno, "poll");
+          goto out;
+        }
+      if (p[1].revents)
+        {
+          struct signalfd_siginfo si;
+          while (read (sigfd, &si, sizeof si) == sizeof si)
+            kill (c->init_pid, si.ssi_signo);
+        }
+      if (p[0].revents)
+        {
+          if (sync_expect (c->sup_sock, SYNC_EXITED, msg, "wait for the container", err) < 0)
+            goto out;
+          *wait_status = msg->pid;
+          r = 0;
+          goto out;
+        }
+    }
+out:
+  free (msg);
+  return r;
+}
+
+int
+carrel_container_run (const struct carrel_create_options *opts, bool detach, int *exit_status,
+                      struct carrel_error *err)
+{
+  struct create_ctx c;
+  struct carrel_create_options o = *opts;
+  sigset_t mask, old;
+  int r = -1;
+  int status = 0;
+
+  o.foreground_run = !detach;
+  ctx_init (&c, &o);
+  /* Block the forwarded signals before the container exists, so none is lost; the supervisor
+   * and the init reset their masks. */
+  sigemptyset (&mask);
+  for (size_t i = 0; i < ARRAY_SIZE (forwarded_signals); i++)
+    sigaddset (&mask, forwarded_signals[i]);
+  if (!detach)
+    sigprocmask (SIG_BLOCK, &mask, &old);
+  if (create_container (&c, err) < 0)
+    goto out;
+  if (start_via (c.sup_sock, c.dirfd, &c.st, c.spec, err) < 0)
+    {
+      struct carrel_error ignored;
+      carrel_wrap (err, "start %s", o.id);
+      close (c.dirfd);
+      c.dirfd = -1;
+      carrel_container_delete (o.root, o.id, true, &ignored);
+      goto out;
+    }
+  if (detach)
+    {
+      r = 0;
+      goto out;
+    }
+  if (wait_exit (&c, &status, err) < 0)
+    goto out;
+  *exit_status = WIFSIGNALED (status) ? 128 + WTERMSIG (status) : WEXITSTATUS (status);
+  r = 0;
+  if (!o.keep)
+    {
+      close (c.dirfd);
+      c.dirfd = -1;
+      r = carrel_container_delete (o.root, o.id, false, err);
+    }
+out:
+  ctx_release (&c);
+  if (!detach)
+    sigprocmask (SIG_SETMASK, &old, NULL);
+  return r;
+}

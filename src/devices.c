@@ -1,0 +1,170 @@
+/* /dev inside the container: the standard nodes, the config's devices, and the usual links. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "runtime.h"
+#include "util.h"
+
+struct std_dev
+{
+  const char *path;
+  unsigned maj, min;
+};
+
+static const struct std_dev std_devs[] = {
+  { "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 }, { "/dev/full", 1, 7 },
+  { "/dev/random", 1, 8 },  { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+};
+
+static const struct
+{
+  const char *target, *link;
+} std_links[] = {
+  { "/proc/self/fd", "/dev/fd" },     { "/proc/self/fd/0", "/dev/stdin" },
+  { "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+};
+
+/* In a user namespace mknod is not allowed: bind the host's node onto an empty file instead. */
+static int
+make_node (int rootfd, const char *path, mode_t mode, dev_t dev, bool has_uid, uid_t uid, bool has_gid,
+           gid_t gid, bool bind_host, struct carrel_error *err)
+{
+  const char *rel = path;
+  cleanup_fd int dirfd = -1;
+  cleanup_free char *parent = NULL;
+  const char *base;
+  while (*rel == '/')
+    rel++;
+  base = strrchr (rel, '/');
+  parent = base ? strndup (rel, base - rel) : xstrdup ("");
+  base = base ? base + 1 : rel;
+  {
+    cleanup_fd int pfd = -1;
+    if (root_open (rootfd, parent, true, false, &pfd, err) < 0)
+      return carrel_wrap (err, "device %s", path);
+    char p[64];
+    snprintf (p, sizeof p, "/proc/self/fd/%d", pfd);
+    dirfd = open (p, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (dirfd < 0)
+      return carrel_fail (err, errno, "open parent of device %s", path);
+  }
+  if (!bind_host)
+    {
+      if (mknodat (dirfd, base, mode, dev) < 0)
+        {
+          if (errno != EEXIST)
+            return carrel_fail (err, errno, "mknod %s", path);
+          unlinkat (dirfd, base, 0);
+          if (mknodat (dirfd, base, mode, dev) < 0)
+            return carrel_fail (err, errno, "mknod %s", path);
+        }
+      if (fchmodat (dirfd, base, mode & 07777, 0) < 0)
+        return carrel_fail (err, errno, "chmod %s", path);
+      if ((has_uid || has_gid) && fchownat (dirfd, base, has_uid ? uid : (uid_t) -1, has_gid ? gid : (gid_t) -1,
+                                            AT_SYMLINK_NOFOLLOW)
+                                      < 0)
+        return carrel_fail (err, errno, "chown %s", path);
+      return 0;
+    }
+  {
+    int f = openat (dirfd, base, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+    char target[64];
+    cleanup_fd int tfd = -1;
+    if (f < 0 && errno != EEXIST)
+      return carrel_fail (err, errno, "create %s", path);
+    if (f >= 0)
+      close (f);
+    tfd = openat (dirfd, base, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+    if (tfd < 0)
+      return carrel_fail (err, errno, "open %s", path);
+    snprintf (target, sizeof target, "/proc/self/fd/%d", tfd);
+    if (mount (path, target, NULL, MS_BIND, NULL) < 0)
+      return carrel_fail (err, errno, "bind mount host %s", path);
+  }
+  return 0;
+}
+
+static bool
+dev_is_bind_mounted (const struct carrel_spec *spec)
+{
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (strcmp (spec->mounts[i].destination, "/dev") == 0)
+      {
+        const struct carrel_mount *m = &spec->mounts[i];
+        if (m->type && strcmp (m->type, "bind") == 0)
+          return true;
+        for (size_t j = 0; j < m->n_options; j++)
+          if (strcmp (m->options[j], "bind") == 0 || strcmp (m->options[j], "rbind") == 0)
+            return true;
+      }
+  return false;
+}
+
+static bool
+devpts_mounted (const struct carrel_spec *spec)
+{
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (strcmp (spec->mounts[i].destination, "/dev/pts") == 0)
+      return true;
+  return false;
+}
+
+int
+devices_setup (const struct init_config *cfg, int rootfd, struct carrel_error *err)
+{
+  const struct carrel_spec *spec = cfg->spec;
+  bool userns = (cfg->new_ns_flags & CLONE_NEWUSER) || carrel_spec_namespace (spec, CLONE_NEWUSER);
+  cleanup_fd int devfd = -1;
+
+  if (dev_is_bind_mounted (spec))
+    return 0;
+  for (size_t i = 0; i < ARRAY_SIZE (std_devs); i++)
+    {
+      bool in_config = false;
+      for (size_t j = 0; j < spec->linux_.n_devices; j++)
+        if (strcmp (spec->linux_.devices[j].path, std_devs[i].path) == 0)
+          in_config = true;
+      if (in_config)
+        continue;
+      if (make_node (rootfd, std_devs[i].path, S_IFCHR | 0666, makedev (std_devs[i].maj, std_devs[i].min), false,
+                     0, false, 0, userns, err)
+          < 0)
+        return -1;
+    }
+  for (size_t j = 0; j < spec->linux_.n_devices; j++)
+    {
+      const struct carrel_device *d = &spec->linux_.devices[j];
+      mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+      mode_t perm = d->has_file_mode ? (d->file_mode & 07777) : 0666;
+      if (make_node (rootfd, d->path, type | perm, makedev (d->major, d->minor), d->has_uid, d->uid, d->has_gid,
+                     d->gid, userns && d->type != 'p', err)
+          < 0)
+        return carrel_wrap (err, "linux.devices[%zu]", j);
+    }
+  if (root_open (rootfd, "/dev", true, false, &devfd, err) < 0)
+    return carrel_wrap (err, "set up /dev");
+  {
+    char p[64];
+    cleanup_fd int dfd = -1;
+    snprintf (p, sizeof p, "/proc/self/fd/%d", devfd);
+    dfd = open (p, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (dfd < 0)
+      return carrel_fail (err, errno, "open /dev in the container");
+    for (size_t i = 0; i < ARRAY_SIZE (std_links); i++)
+      if (symlinkat (std_links[i].target, dfd, std_links[i].link + 5) < 0 && errno != EEXIST)
+        return carrel_fail (err, errno, "symlink %s", std_links[i].link);
+    if (devpts_mounted (spec))
+      {
+        /* /dev/ptmx must be the container's devpts instance. */
+        unlinkat (dfd, "ptmx", 0);
+        if (symlinkat ("pts/ptmx", dfd, "ptmx") < 0 && errno != EEXIST)
+          return carrel_fail (err, errno, "symlink /dev/ptmx");
+      }
+  }
+  return 0;
+}

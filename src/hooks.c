@@ -1,0 +1,109 @@
+/* OCI hooks: each one gets the container state on stdin, runs with its own env, within its timeout. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "runtime.h"
+#include "util.h"
+
+char *
+hook_state_json (const char *id, const char *status, pid_t pid, const char *bundle, const struct carrel_spec *spec)
+{
+  json_t *o = json_object ();
+  json_t *ann = json_object ();
+  char *text;
+  for (size_t i = 0; spec && i < spec->n_annotations; i++)
+    json_object_set_new (ann, spec->annotations[i].key, json_string (spec->annotations[i].value));
+  json_object_set_new (o, "ociVersion", json_string (CARREL_OCI_VERSION));
+  json_object_set_new (o, "id", json_string (id));
+  json_object_set_new (o, "status", json_string (status));
+  json_object_set_new (o, "pid", json_integer (pid));
+  json_object_set_new (o, "bundle", json_string (bundle));
+  json_object_set_new (o, "annotations", ann);
+  text = json_dumps (o, JSON_COMPACT);
+  json_decref (o);
+  return text;
+}
+
+static int
+wait_hook (pid_t pid, int timeout_s, const char *what, struct carrel_error *err)
+{
+  int status;
+  cleanup_fd int pidfd = syscall (SYS_pidfd_open, pid, 0);
+  if (timeout_s > 0 && pidfd >= 0)
+    {
+      struct pollfd p = { .fd = pidfd, .events = POLLIN };
+      int r;
+      do
+        r = poll (&p, 1, timeout_s * 1000);
+      while (r < 0 && errno == EINTR);
+      if (r == 0)
+        {
+          kill (pid, SIGKILL);
+          waitpid (pid, &status, 0);
+          return carrel_fail (err, ETIMEDOUT, "%s timed out after %d s", what, timeout_s);
+        }
+    }
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return carrel_fail (err, errno, "wait for %s", what);
+  if (WIFSIGNALED (status))
+    return carrel_fail (err, 0, "%s was killed by signal %d", what, WTERMSIG (status));
+  if (WEXITSTATUS (status) != 0)
+    return carrel_fail (err, 0, "%s exited with status %d", what, WEXITSTATUS (status));
+  return 0;
+}
+
+static int
+run_one (const struct carrel_hook *h, const char *kind, size_t index, const char *state_json,
+         struct carrel_error *err)
+{
+  int pipefd[2];
+  pid_t pid;
+  char what[4200];
+  snprintf (what, sizeof what, "%s hook [%zu] %s", kind, index, h->path);
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return carrel_fail (err, errno, "%s: pipe", what);
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (pipefd[0]);
+      close (pipefd[1]);
+      return carrel_fail (err, errno, "%s: fork", what);
+    }
+  if (pid == 0)
+    {
+      char *empty_env[] = { NULL };
+      char *default_argv[] = { (char *) h->path, NULL };
+      dup2 (pipefd[0], 0);
+      signal (SIGPIPE, SIG_DFL);
+      execve (h->path, h->n_args ? h->args : default_argv, h->n_env ? h->env : empty_env);
+      {
+        char msg[4300];
+        int n = snprintf (msg, sizeof msg, "carrel: %s: exec: %s\n", what, strerror (errno));
+        (void) !write (2, msg, n);
+      }
+      _exit (127);
+    }
+  close (pipefd[0]);
+  signal (SIGPIPE, SIG_IGN);
+  /* A hook that does not read its stdin is fine: ignore EPIPE. */
+  write_all (pipefd[1], state_json, strlen (state_json));
+  close (pipefd[1]);
+  return wait_hook (pid, h->has_timeout ? h->timeout : 0, what, err);
+}
+
+int
+hooks_run (const struct carrel_spec *spec, enum carrel_hook_kind kind, const char *state_json,
+           struct carrel_error *err)
+{
+  for (size_t i = 0; i < spec->n_hooks[kind]; i++)
+    if (run_one (&spec->hooks[kind][i], carrel_hook_names[kind], i, state_json, err) < 0)
+      return -1;
+  return 0;
+}

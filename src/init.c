@@ -1,0 +1,101 @@
+/* The container's init: runs in the new namespaces, builds the root, waits for start, execs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/keyctl.h>
+
+#include "runtime.h"
+#include "sync.h"
+#include "terminal.h"
+#include "util.h"
+
+static int
+setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel_error *err)
+{
+  const struct carrel_spec *spec = cfg->spec;
+  bool new_mnt = cfg->new_ns_flags & CLONE_NEWNS;
+  cleanup_fd int rootfd = -1;
+
+  /* The CLI has written our id maps when this arrives; it carries the state for the hooks. */
+  if (sync_expect (cfg->cli_sock, SYNC_GO, msg, "wait for the runtime", err) < 0)
+    return -1;
+  if (cfg->new_ns_flags & CLONE_NEWUSER)
+    {
+      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+        return carrel_fail (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
+    }
+  if (ns_join_paths (spec, err) < 0)
+    return -1;
+  if (!new_mnt && !carrel_spec_namespace (spec, CLONE_NEWNS))
+    return carrel_fail (err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+  if (rootfs_prepare (cfg, err) < 0)
+    return -1;
+  rootfd = open (cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return carrel_fail (err, errno, "open rootfs %s", cfg->rootfs);
+  if (mounts_apply (cfg, rootfd, err) < 0)
+    return -1;
+  if (devices_setup (cfg, rootfd, err) < 0)
+    return -1;
+  if (ns_set_names (spec, err) < 0)
+    return -1;
+
+  /* prestart and createRuntime run in the runtime's namespaces: the CLI runs them. */
+  if (sync_send (cfg->cli_sock, SYNC_HOOKS, 0, 0, NULL, err) < 0
+      || sync_expect (cfg->cli_sock, SYNC_HOOKS_DONE, msg, "createRuntime hooks", err) < 0)
+    return -1;
+  if (hooks_run (spec, CARREL_HOOK_CREATE_CONTAINER, msg->data, err) < 0)
+    return -1;
+
+  if (rootfs_pivot (cfg, err) < 0)
+    return -1;
+  if (rootfs_finish (cfg, err) < 0)
+    return -1;
+  return 0;
+}
+
+void
+container_init (struct init_config *cfg)
+{
+  struct carrel_error err = { 0 };
+  struct sync_msg *msg = xmalloc (sizeof *msg);
+  const struct carrel_process *proc = &cfg->spec->process;
+  cleanup_free char *hook_state = NULL;
+
+  /* The supervisor is our parent; if it dies before start we must not linger. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (setup_before_start (cfg, msg, &err) < 0)
+    goto fail;
+  if (process_prepare (proc, cfg->new_ns_flags & CLONE_NEWUSER, &err) < 0)
+    goto fail;
+  if (proc->terminal && terminal_setup_console (cfg, &err) < 0)
+    goto fail;
+  if (sync_send (cfg->cli_sock, SYNC_CREATED, 0, 0, NULL, &err) < 0)
+    goto fail;
+  close (cfg->cli_sock);
+  cfg->cli_sock = -1;
+
+  /* Block until `start`: the supervisor relays it. EOF means it is gone: do not run the program. */
+  if (sync_recv (cfg->start_sock, msg, &err) < 0 || msg->type != SYNC_START)
+    _exit (1);
+  hook_state = xstrdup (msg->data);
+  /* From here on, the container lives on its own: a dying supervisor no longer takes it along. */
+  prctl (PR_SET_PDEATHSIG, 0);
+  if (hooks_run (cfg->spec, CARREL_HOOK_START_CONTAINER, hook_state, &err) < 0)
+    {
+      sync_send_error (cfg->start_sock, &err);
+      _exit (1);
+    }
+  free (msg);
+  process_exec (cfg, proc, cfg->start_sock);
+
+fail:
+  if (cfg->cli_sock >= 0)
+    sync_send_error (cfg->cli_sock, &err);
+  _exit (1);
+}

@@ -1,0 +1,153 @@
+/* kill, delete and state: commands on a container that exists. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/syscall.h>
+
+#include "runtime.h"
+#include "state.h"
+#include "util.h"
+
+#define STOP_WAIT_MS 10000
+
+/* A pidfd for the recorded process, or -1 if it is gone (or its pid was reused). */
+static int
+open_recorded (pid_t pid, unsigned long long start)
+{
+  int fd;
+  if (pid <= 0)
+    return -1;
+  fd = syscall (SYS_pidfd_open, pid, 0);
+  if (fd < 0)
+    return -1;
+  /* Checked after opening: the pidfd pins the process we verified. */
+  if (!proc_is (pid, start))
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+static bool
+wait_pidfd (int pidfd, int timeout_ms)
+{
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  int r;
+  do
+    r = poll (&p, 1, timeout_ms);
+  while (r < 0 && errno == EINTR);
+  return r > 0;
+}
+
+int
+carrel_container_kill (const char *root, const char *id, int sig, bool all, struct carrel_error *err)
+{
+  cleanup_fd int dirfd = -1;
+  cleanup_fd int pidfd = -1;
+  struct carrel_state st;
+  int r = -1;
+  (void) all;
+  if (state_dir_open (root, id, 0, &dirfd, err) < 0)
+    return carrel_wrap (err, "kill");
+  if (state_read (dirfd, id, &st, err) < 0)
+    return carrel_wrap (err, "kill");
+  if (st.status == CARREL_STATUS_STOPPED || st.status == CARREL_STATUS_CREATING)
+    {
+      carrel_fail (err, ESRCH, "kill %s: the container is %s", id, carrel_status_name (st.status));
+      goto out;
+    }
+  pidfd = open_recorded (st.pid, st.pid_start);
+  if (pidfd < 0)
+    {
+      carrel_fail (err, ESRCH, "kill %s: the container is stopped", id);
+      goto out;
+    }
+  if (syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+    {
+      carrel_fail (err, errno, "kill %s: send signal %d", id, sig);
+      goto out;
+    }
+  r = 0;
+out:
+  carrel_state_free (&st);
+  return r;
+}
+
+static int
+stop_processes (const struct carrel_state *st, struct carrel_error *err)
+{
+  cleanup_fd int pidfd = open_recorded (st->pid, st->pid_start);
+  cleanup_fd int supfd = open_recorded (st->supervisor_pid, st->supervisor_start);
+  if (pidfd >= 0)
+    {
+      syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+      if (!wait_pidfd (pidfd, STOP_WAIT_MS))
+        return carrel_fail (err, ETIMEDOUT, "the container's init (pid %d) did not die after SIGKILL", st->pid);
+    }
+  /* The supervisor records the exit and leaves on its own; never wait for it forever. */
+  if (supfd >= 0 && !wait_pidfd (supfd, 2000))
+    syscall (SYS_pidfd_send_signal, supfd, SIGKILL, NULL, 0);
+  return 0;
+}
+
+int
+carrel_container_delete (const char *root, const char *id, bool force, struct carrel_error *err)
+{
+  cleanup_fd int dirfd = -1;
+  struct carrel_state st;
+  struct carrel_spec *spec = NULL;
+  int r = -1;
+  if (state_dir_open (root, id, LOCK_EX, &dirfd, err) < 0)
+    return carrel_wrap (err, "delete");
+  if (state_read (dirfd, id, &st, err) < 0)
+    {
+      /* A corrupt state must not make a container undeletable. */
+      if (!force)
+        return carrel_wrap (err, "delete (use --force to remove it anyway)");
+      carrel_error_clear (err);
+      return state_dir_remove (root, id, err);
+    }
+  if (st.status != CARREL_STATUS_STOPPED && !force)
+    {
+      carrel_fail (err, EBUSY, "delete %s: the container is %s: stop it first or use --force", id,
+                   carrel_status_name (st.status));
+      goto out;
+    }
+  if (stop_processes (&st, err) < 0)
+    {
+      carrel_wrap (err, "delete %s", id);
+      goto out;
+    }
+  if (load_state_spec (dirfd, &spec, err) == 0)
+    {
+      cleanup_free char *state_json = hook_state_json (id, "stopped", st.pid, st.bundle ? st.bundle : "", spec);
+      if (hooks_run (spec, CARREL_HOOK_POSTSTOP, state_json, err) < 0)
+        {
+          char buf[CARREL_ERROR_MSG_MAX + 128];
+          carrel_warn ("delete %s: %s", id, carrel_error_string (err, buf, sizeof buf));
+        }
+    }
+  carrel_error_clear (err);
+  if (state_dir_remove (root, id, err) < 0)
+    {
+      carrel_wrap (err, "delete %s", id);
+      goto out;
+    }
+  r = 0;
+out:
+  carrel_spec_free (spec);
+  carrel_state_free (&st);
+  return r;
+}
+
+int
+carrel_container_state (const char *root, const char *id, struct carrel_state *out, struct carrel_error *err)
+{
+  cleanup_fd int dirfd = -1;
+  if (state_dir_open (root, id, 0, &dirfd, err) < 0)
+    return carrel_wrap (err, "state");
+  return state_read (dirfd, id, out, err);
+}

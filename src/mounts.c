@@ -1,0 +1,343 @@
+/* config.json mounts, resolved inside the rootfs so that symlinks and ".." cannot leave it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+
+#include "runtime.h"
+#include "util.h"
+
+static int
+openat2_in_root (int rootfd, const char *path, int flags, struct carrel_error *err)
+{
+  struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  int fd = syscall (SYS_openat2, rootfd, path, &how, sizeof how);
+  if (fd < 0)
+    return carrel_fail (err, errno, "open %s in the container", path);
+  return fd;
+}
+
+int
+root_open (int rootfd, const char *path, bool create, bool leaf_is_file, int *out, struct carrel_error *err)
+{
+  char buf[4096];
+  char *p, *slash;
+  cleanup_fd int parent = -1;
+  size_t n = strlen (path);
+  int fd;
+
+  while (*path == '/')
+    path++;
+  if (*path == '\0')
+    {
+      fd = openat (rootfd, ".", O_PATH | O_CLOEXEC);
+      if (fd < 0)
+        return carrel_fail (err, errno, "open container root");
+      *out = fd;
+      return 0;
+    }
+  n = strlen (path);
+  if (n >= sizeof buf)
+    return carrel_fail (err, ENAMETOOLONG, "path %s", path);
+  memcpy (buf, path, n + 1);
+  while (n > 1 && buf[n - 1] == '/')
+    buf[--n] = '\0';
+
+  fd = openat2_in_root (rootfd, buf, O_PATH, err);
+  if (fd >= 0)
+    {
+      *out = fd;
+      return 0;
+    }
+  if (!create || err->errno_value != ENOENT)
+    return -1;
+
+  /* Walk down from the root, creating what is missing; each parent was resolved inside the root. */
+  parent = openat (rootfd, ".", O_PATH | O_CLOEXEC);
+  if (parent < 0)
+    return carrel_fail (err, errno, "open container root");
+  p = buf;
+  for (;;)
+    {
+      bool last;
+      int next;
+      slash = strchr (p, '/');
+      last = slash == NULL;
+      if (slash)
+        *slash = '\0';
+      if (*p == '\0')
+        goto advance;
+      next = openat2_in_root (rootfd, buf, O_PATH, err);
+      if (next < 0 && err->errno_value == ENOENT)
+        {
+          if (last && leaf_is_file)
+            {
+              cleanup_fd int dfd = openat (parent, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+              int f = dfd < 0 ? -1 : openat (dfd, p, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+              if (f < 0 && errno != EEXIST)
+                return carrel_fail (err, errno, "create mount point %s", buf);
+              if (f >= 0)
+                close (f);
+            }
+          else if (mkdirat (parent, p, 0755) < 0 && errno != EEXIST)
+            return carrel_fail (err, errno, "create directory %s", buf);
+          next = openat2_in_root (rootfd, buf, O_PATH, err);
+        }
+      if (next < 0)
+        return -1;
+      close (parent);
+      parent = next;
+    advance:
+      if (last)
+        break;
+      *slash = '/';
+      p = slash + 1;
+    }
+  *out = take_fd (&parent);
+  return 0;
+}
+
+int
+parse_mount_options (char *const *opts, size_t n, unsigned long *flags, unsigned long *propagation, bool *bind,
+                     bool *recursive, char **data)
+{
+  size_t dlen = 0;
+  *flags = 0;
+  *propagation = 0;
+  *bind = false;
+  *recursive = false;
+  *data = NULL;
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct carrel_mount_opt *o = carrel_mount_opt_by_name (opts[i]);
+      if (o == NULL)
+        {
+          size_t l = strlen (opts[i]);
+          *data = xrealloc (*data, dlen + l + 2);
+          if (dlen)
+            (*data)[dlen++] = ',';
+          memcpy (*data + dlen, opts[i], l + 1);
+          dlen += l;
+          continue;
+        }
+      switch (o->kind)
+        {
+        case CARREL_MOPT_FLAG:
+          *flags |= o->value;
+          break;
+        case CARREL_MOPT_CLEAR:
+          *flags &= ~o->value;
+          break;
+        case CARREL_MOPT_PROPAGATION:
+          *propagation |= o->value | (o->recursive ? MS_REC : 0);
+          break;
+        case CARREL_MOPT_BIND:
+          *bind = true;
+          *recursive = *recursive || o->recursive;
+          break;
+        default:
+          /* mount_setattr attributes, idmap and carrel extensions are handled by the caller. */
+          break;
+        }
+    }
+  return 0;
+}
+
+/* Flags a bind remount must keep: in a user namespace they are locked and dropping them is EPERM. */
+static unsigned long
+locked_flags (const char *target)
+{
+  struct statvfs sv;
+  unsigned long f = 0;
+  if (statvfs (target, &sv) < 0)
+    return 0;
+  if (sv.f_flag & ST_NOSUID)
+    f |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV)
+    f |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC)
+    f |= MS_NOEXEC;
+  if (sv.f_flag & ST_RDONLY)
+    f |= MS_RDONLY;
+  if (sv.f_flag & ST_NOATIME)
+    f |= MS_NOATIME;
+  if (sv.f_flag & ST_NODIRATIME)
+    f |= MS_NODIRATIME;
+  if (sv.f_flag & ST_RELATIME)
+    f |= MS_RELATIME;
+  return f;
+}
+
+int
+bind_remount (const char *target, unsigned long flags, struct carrel_error *err)
+{
+  unsigned long keep = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY | MS_NOATIME | MS_NODIRATIME | MS_RELATIME
+                       | MS_STRICTATIME;
+  if (mount (NULL, target, NULL, MS_BIND | MS_REMOUNT | (flags & keep), NULL) == 0)
+    return 0;
+  if (errno == EPERM
+      && mount (NULL, target, NULL, MS_BIND | MS_REMOUNT | (flags & keep) | locked_flags (target), NULL) == 0)
+    return 0;
+  return carrel_fail (err, errno, "remount %s", target);
+}
+
+static int
+mount_cgroup (int rootfd, const char *dest_label, const char *target, unsigned long flags,
+              struct carrel_error *err)
+{
+  cleanup_fd int tmpfs_fd = -1;
+  char tmpfs_path[64];
+  cleanup_file FILE *f = fopen ("/proc/self/cgroup", "re");
+  char line[4096];
+  bool any_v1 = false;
+  if (f == NULL)
+    return carrel_fail (err, errno, "open /proc/self/cgroup");
+  /* Pure v2: one line "0::/path". */
+  while (fgets (line, sizeof line, f))
+    if (strncmp (line, "0::", 3) != 0)
+      any_v1 = true;
+  if (!any_v1)
+    {
+      if (mount ("cgroup2", target, "cgroup2", flags, NULL) < 0)
+        return carrel_fail (err, errno, "mount cgroup2 on %s", dest_label);
+      return 0;
+    }
+  if (mount ("tmpfs", target, "tmpfs", (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755")
+      < 0)
+    return carrel_fail (err, errno, "mount tmpfs on %s", dest_label);
+  /* target names the directory under the new tmpfs: reach the tmpfs itself. */
+  if (root_open (rootfd, dest_label, false, false, &tmpfs_fd, err) < 0)
+    return -1;
+  snprintf (tmpfs_path, sizeof tmpfs_path, "/proc/self/fd/%d", tmpfs_fd);
+  target = tmpfs_path;
+  rewind (f);
+  while (fgets (line, sizeof line, f))
+    {
+      char *controllers = strchr (line, ':'), *end, path[4096];
+      const char *fstype = "cgroup", *opts;
+      char name[256];
+      if (controllers == NULL)
+        continue;
+      controllers++;
+      end = strchr (controllers, ':');
+      if (end == NULL)
+        continue;
+      *end = '\0';
+      if (*controllers == '\0')
+        {
+          fstype = "cgroup2";
+          snprintf (name, sizeof name, "unified");
+          opts = NULL;
+        }
+      else
+        {
+          snprintf (name, sizeof name, "%s", strncmp (controllers, "name=", 5) == 0 ? controllers + 5 : controllers);
+          opts = controllers;
+        }
+      snprintf (path, sizeof path, "%s/%s", target, name);
+      if (mkdir (path, 0755) < 0 && errno != EEXIST)
+        return carrel_fail (err, errno, "mkdir %s/%s", dest_label, name);
+      if (mount ("cgroup", path, fstype, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
+        return carrel_fail (err, errno, "mount cgroup %s on %s/%s", controllers[0] ? controllers : "v2",
+                            dest_label, name);
+    }
+  if (flags & MS_RDONLY)
+    return bind_remount (target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+  return 0;
+}
+
+static int
+mount_one (const struct init_config *cfg, int rootfd, const struct carrel_mount *m, struct carrel_error *err)
+{
+  unsigned long flags, propagation;
+  bool bind, recursive;
+  cleanup_free char *data = NULL;
+  cleanup_free char *source = NULL;
+  cleanup_fd int target_fd = -1;
+  char target[64];
+  const char *type = m->type;
+  bool leaf_is_file = false;
+
+  parse_mount_options (m->options, m->n_options, &flags, &propagation, &bind, &recursive, &data);
+  if (type && strcmp (type, "bind") == 0)
+    bind = true;
+  if (m->source && bind && m->source[0] != '/')
+    source = xasprintf ("%s/%s", cfg->bundle, m->source);
+  else
+    source = xstrdup (m->source ? m->source : (type ? type : "none"));
+
+  if (bind)
+    {
+      struct stat st;
+      if (stat (source, &st) < 0)
+        return carrel_fail (err, errno, "mount %s on %s: source", source, m->destination);
+      leaf_is_file = !S_ISDIR (st.st_mode);
+    }
+  if (root_open (rootfd, m->destination, true, leaf_is_file, &target_fd, err) < 0)
+    return carrel_wrap (err, "mount %s on %s", source, m->destination);
+  snprintf (target, sizeof target, "/proc/self/fd/%d", target_fd);
+
+  if (bind)
+    {
+      if (mount (source, target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) < 0)
+        return carrel_fail (err, errno, "bind mount %s on %s", source, m->destination);
+      /* The new mount covers the old fd's dentry: reopen to reach it. */
+      close (target_fd);
+      target_fd = -1;
+      if (root_open (rootfd, m->destination, false, false, &target_fd, err) < 0)
+        return carrel_wrap (err, "mount %s on %s", source, m->destination);
+      snprintf (target, sizeof target, "/proc/self/fd/%d", target_fd);
+      if ((flags & ~MS_REC) && bind_remount (target, flags, err) < 0)
+        return carrel_wrap (err, "mount %s on %s", source, m->destination);
+    }
+  else if (type && strcmp (type, "cgroup") == 0)
+    {
+      if (mount_cgroup (rootfd, m->destination, target, flags, err) < 0)
+        return -1;
+    }
+  else
+    {
+      if (mount (source, target, type, flags, data) < 0)
+        {
+          int e = errno;
+          /* sysfs in a user namespace without its own network namespace: bind the host's instead. */
+          if ((e == EPERM || e == EBUSY) && type && strcmp (type, "sysfs") == 0
+              && mount ("/sys", target, NULL, MS_BIND | MS_REC, NULL) == 0)
+            {
+              close (target_fd);
+              target_fd = -1;
+              if (root_open (rootfd, m->destination, false, false, &target_fd, err) < 0)
+                return -1;
+              snprintf (target, sizeof target, "/proc/self/fd/%d", target_fd);
+              return bind_remount (target, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+            }
+          return carrel_fail (err, e, "mount %s on %s", type ? type : source, m->destination);
+        }
+    }
+  if (propagation)
+    {
+      close (target_fd);
+      target_fd = -1;
+      if (root_open (rootfd, m->destination, false, false, &target_fd, err) < 0)
+        return -1;
+      snprintf (target, sizeof target, "/proc/self/fd/%d", target_fd);
+      if (mount (NULL, target, NULL, propagation, NULL) < 0)
+        return carrel_fail (err, errno, "set propagation of %s", m->destination);
+    }
+  return 0;
+}
+
+int
+mounts_apply (const struct init_config *cfg, int rootfd, struct carrel_error *err)
+{
+  const struct carrel_spec *spec = cfg->spec;
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (mount_one (cfg, rootfd, &spec->mounts[i], err) < 0)
+      return -1;
+  return 0;
+}

@@ -1,0 +1,92 @@
+/* Internal interfaces between the parts of the runtime: the create path, the supervisor and the
+ * container init. */
+#ifndef CARREL_RUNTIME_H
+#define CARREL_RUNTIME_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "carrel/container.h"
+#include "carrel/error.h"
+#include "carrel/spec.h"
+
+/* What the container init needs; it lives in the memory the init got from its parent by clone. */
+struct init_config
+{
+  const struct carrel_spec *spec;
+  const char *id;
+  const char *rootfs; /* absolute */
+  const char *bundle; /* absolute */
+  int cli_sock;       /* to the CLI that creates the container */
+  int start_sock;     /* to the supervisor: start, and the error of a failed exec */
+  int new_ns_flags;   /* CLONE_NEW* created by the clone */
+  bool no_pivot;
+  int preserve_fds;
+  int console_socket; /* -1 when none */
+};
+
+__attribute__ ((noreturn)) void container_init (struct init_config *cfg);
+
+struct supervisor_config
+{
+  struct init_config init;
+  int state_dirfd;
+  int cli_sock;       /* the supervisor's end towards the CLI */
+  int init_cli_sock;  /* the init's end towards the CLI (closed in the supervisor after clone) */
+  int init_start_sock;
+  int start_sock;     /* the supervisor's end towards the init */
+  int clone_flags;    /* CLONE_NEW* for the init's clone (no CLONE_NEWTIME: see namespaces.c) */
+};
+
+__attribute__ ((noreturn)) void supervisor_main (struct supervisor_config *cfg);
+
+/* namespaces.c */
+int ns_clone_flags (const struct carrel_spec *spec, int *flags, struct carrel_error *err);
+/* In the supervisor, before the clone: join pid/time namespaces given by path, make a new time
+ * namespace with its offsets. Both only affect children. */
+int ns_prepare_for_children (const struct carrel_spec *spec, struct carrel_error *err);
+/* In the init: join namespaces given by path (user first). */
+int ns_join_paths (const struct carrel_spec *spec, struct carrel_error *err);
+int ns_set_names (const struct carrel_spec *spec, struct carrel_error *err);
+
+/* idmap.c: write uid_map/gid_map of pid (as root, or through newuidmap/newgidmap). */
+int idmap_write (pid_t pid, const struct carrel_spec *spec, struct carrel_error *err);
+
+/* rootfs.c / mounts.c / devices.c, in the init's mount namespace. */
+int rootfs_prepare (const struct init_config *cfg, struct carrel_error *err);
+int mounts_apply (const struct init_config *cfg, int rootfd, struct carrel_error *err);
+int devices_setup (const struct init_config *cfg, int rootfd, struct carrel_error *err);
+int rootfs_pivot (const struct init_config *cfg, struct carrel_error *err);
+int rootfs_finish (const struct init_config *cfg, struct carrel_error *err);
+/* Open path inside rootfd (symlinks and .. stay inside), creating missing directories and, when
+ * leaf_is_file, an empty file as the leaf. Returns an O_PATH fd. */
+int root_open (int rootfd, const char *path, bool create, bool leaf_is_file, int *out, struct carrel_error *err);
+int bind_remount (const char *target, unsigned long flags, struct carrel_error *err);
+int parse_mount_options (char *const *opts, size_t n, unsigned long *flags, unsigned long *propagation,
+                         bool *bind, bool *recursive, char **data);
+
+/* hooks.c: run hooks of kind in order, with state JSON on stdin. */
+int hooks_run (const struct carrel_spec *spec, enum carrel_hook_kind kind, const char *state_json,
+               struct carrel_error *err);
+
+/* caps.c / process.c: the last steps before execve. */
+int caps_apply (const struct carrel_process *proc, struct carrel_error *err);
+int caps_drop_bounding (const struct carrel_process *proc, struct carrel_error *err);
+__attribute__ ((noreturn)) void process_exec (const struct init_config *cfg, const struct carrel_process *proc,
+                                              int report_fd);
+int process_prepare (const struct carrel_process *proc, bool has_user_ns, struct carrel_error *err);
+
+/* The state JSON given to hooks. */
+char *hook_state_json (const char *id, const char *status, pid_t pid, const char *bundle,
+                       const struct carrel_spec *spec);
+
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* create.c: talk to a running container's supervisor; read the config saved at create. */
+int ctl_connect (int dirfd, int *out, struct carrel_error *err);
+int load_state_spec (int dirfd, struct carrel_spec **spec, struct carrel_error *err);
+
+#endif

@@ -1,0 +1,47 @@
+/* Messages between the CLI, the supervisor and the container init, over SOCK_SEQPACKET pairs.
+ * Each message is one packet: a fixed header and up to SYNC_DATA_MAX bytes of text. */
+#ifndef CARREL_SYNC_H
+#define CARREL_SYNC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "carrel/error.h"
+
+#define SYNC_DATA_MAX 65536
+
+enum sync_type
+{
+  SYNC_PID = 1,     /* supervisor -> CLI: pid = container init */
+  SYNC_GO,          /* CLI -> init: id maps are written; data = state JSON for hooks */
+  SYNC_HOOKS,       /* init -> CLI: run prestart + createRuntime now */
+  SYNC_HOOKS_DONE,  /* CLI -> init */
+  SYNC_CREATED,     /* init -> CLI: waiting for start; CLI -> supervisor: create succeeded */
+  SYNC_ERROR,       /* any direction: errno_value + data = message */
+  SYNC_START,       /* -> init (via supervisor): run startContainer hooks and exec */
+  SYNC_EXECUTING,   /* init -> supervisor: about to execve */
+  SYNC_STARTED,     /* supervisor -> client */
+  SYNC_EXITED,      /* supervisor -> client: pid = wait status */
+  SYNC_WAIT,        /* client -> supervisor: tell me when the init exits */
+  SYNC_OK,
+};
+
+struct sync_msg
+{
+  uint32_t type;
+  int32_t errno_value;
+  int32_t pid;
+  uint32_t len;
+  char data[SYNC_DATA_MAX];
+};
+
+int sync_send (int fd, enum sync_type type, int errno_value, int pid, const char *data,
+               struct carrel_error *err);
+/* Send the error object (used inside the container and the supervisor). */
+int sync_send_error (int fd, const struct carrel_error *failure);
+/* Receive one message; EOF gives type 0. */
+int sync_recv (int fd, struct sync_msg *msg, struct carrel_error *err);
+/* Receive and require `want`; SYNC_ERROR becomes err with its errno. */
+int sync_expect (int fd, enum sync_type want, struct sync_msg *msg, const char *what, struct carrel_error *err);
+
+#endif

@@ -1,0 +1,226 @@
+/* Small helpers: allocation, whole-file I/O, atomic replace, time. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "util.h"
+
+void
+free_strv (char **v)
+{
+  if (v == NULL)
+    return;
+  for (char **p = v; *p; p++)
+    free (*p);
+  free (v);
+}
+
+static void
+oom (void)
+{
+  static const char msg[] = "carrel: out of memory\n";
+  (void) !write (2, msg, sizeof msg - 1);
+  abort ();
+}
+
+void *
+xmalloc (size_t n)
+{
+  void *p = malloc (n ? n : 1);
+  if (p == NULL)
+    oom ();
+  return p;
+}
+
+void *
+xcalloc (size_t n, size_t size)
+{
+  void *p = calloc (n ? n : 1, size ? size : 1);
+  if (p == NULL)
+    oom ();
+  return p;
+}
+
+void *
+xrealloc (void *p, size_t n)
+{
+  p = realloc (p, n ? n : 1);
+  if (p == NULL)
+    oom ();
+  return p;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *r = strdup (s);
+  if (r == NULL)
+    oom ();
+  return r;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  char *r;
+  va_list ap;
+  va_start (ap, fmt);
+  if (vasprintf (&r, fmt, ap) < 0)
+    oom ();
+  va_end (ap);
+  return r;
+}
+
+ssize_t
+write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  size_t done = 0;
+  while (done < len)
+    {
+      ssize_t n = write (fd, p + done, len - done);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -1;
+        }
+      done += n;
+    }
+  return done;
+}
+
+ssize_t
+read_all (int fd, void *buf, size_t len)
+{
+  char *p = buf;
+  size_t done = 0;
+  while (done < len)
+    {
+      ssize_t n = read (fd, p + done, len - done);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -1;
+        }
+      if (n == 0)
+        break;
+      done += n;
+    }
+  return done;
+}
+
+int
+read_file_at (int dirfd, const char *path, char **out, size_t *len, struct carrel_error *err)
+{
+  cleanup_fd int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+  size_t cap = 4096, used = 0;
+  cleanup_free char *buf = NULL;
+  if (fd < 0)
+    return carrel_fail (err, errno, "open %s", path);
+  buf = xmalloc (cap);
+  for (;;)
+    {
+      ssize_t n;
+      if (used + 1 >= cap)
+        buf = xrealloc (buf, cap *= 2);
+      n = read (fd, buf + used, cap - used - 1);
+      if (n < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return carrel_fail (err, errno, "read %s", path);
+        }
+      if (n == 0)
+        break;
+      used += n;
+    }
+  buf[used] = '\0';
+  if (len)
+    *len = used;
+  *out = take_ptr (&buf);
+  return 0;
+}
+
+int
+write_file_at (int dirfd, const char *path, const char *data, size_t len, struct carrel_error *err)
+{
+  cleanup_fd int fd = openat (dirfd, path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return carrel_fail (err, errno, "open %s", path);
+  if (write_all (fd, data, len) < 0)
+    return carrel_fail (err, errno, "write %s", path);
+  return 0;
+}
+
+int
+write_file_atomic (int dirfd, const char *path, const char *data, size_t len, mode_t mode,
+                   struct carrel_error *err)
+{
+  char tmp[4096];
+  snprintf (tmp, sizeof tmp, "%s.tmp%d", path, getpid ());
+  {
+    cleanup_fd int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0)
+      return carrel_fail (err, errno, "create %s", tmp);
+    if (write_all (fd, data, len) < 0)
+      {
+        int e = errno;
+        unlinkat (dirfd, tmp, 0);
+        return carrel_fail (err, e, "write %s", tmp);
+      }
+  }
+  if (renameat (dirfd, tmp, dirfd, path) < 0)
+    {
+      int e = errno;
+      unlinkat (dirfd, tmp, 0);
+      return carrel_fail (err, e, "rename %s to %s", tmp, path);
+    }
+  return 0;
+}
+
+int
+mkdir_p (const char *path, mode_t mode, struct carrel_error *err)
+{
+  char buf[4096];
+  size_t n = strlen (path);
+  if (n == 0 || n >= sizeof buf)
+    return carrel_fail (err, ENAMETOOLONG, "mkdir %s", path);
+  memcpy (buf, path, n + 1);
+  for (char *p = buf + 1; *p; p++)
+    {
+      if (*p != '/')
+        continue;
+      *p = '\0';
+      if (mkdir (buf, mode) < 0 && errno != EEXIST)
+        return carrel_fail (err, errno, "mkdir %s", buf);
+      *p = '/';
+    }
+  if (mkdir (buf, mode) < 0 && errno != EEXIST)
+    return carrel_fail (err, errno, "mkdir %s", buf);
+  return 0;
+}
+
+long long
+now_ms (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+format_rfc3339 (char *buf, size_t len, long long sec, long nsec)
+{
+  struct tm tm;
+  time_t t = (time_t) sec;
+  char base[64];
+  gmtime_r (&t, &tm);
+  strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf, len, "%s.%09ldZ", base, nsec);
+}
