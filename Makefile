@@ -33,7 +33,8 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/libcarrel.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 $(BUILD)/carrel: $(CLI_OBJS) $(BUILD)/libcarrel.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libcarrel.a $(LDLIBS_CARREL)

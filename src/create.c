@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -70,8 +71,14 @@ ctx_abort (struct create_ctx *c)
       c->sup_sock = -1;
     }
   if (c->sup_pid > 0)
-    while (waitpid (c->sup_pid, NULL, 0) < 0 && errno == EINTR)
-      ;
+    {
+      /* Not our child (it was forked twice): wait through a pidfd, bounded. */
+      cleanup_fd int pidfd = syscall (SYS_pidfd_open, c->sup_pid, 0);
+      struct pollfd p = { .fd = pidfd, .events = POLLIN };
+      if (pidfd >= 0)
+        while (poll (&p, 1, 5000) < 0 && errno == EINTR)
+          ;
+    }
   if (c->dirfd >= 0)
     state_dir_remove (c->opts->root, c->opts->id, &ignored);
 }
@@ -170,6 +177,29 @@ write_pid_file (const char *path, pid_t pid, struct carrel_error *err)
   return 0;
 }
 
+/* Who reaps the container's init. The supervisor does, unless an engine's monitor (a subreaper
+ * above us: conmon, the containerd shim) adopted the supervisor: engines wait for the init as
+ * their own child, as they do with runc, so then the init is cloned as the monitor's child. A
+ * foreground `run` always keeps the supervisor as the reaper: it needs the exit status. */
+static int
+choose_reaper (pid_t supervisor, bool foreground)
+{
+  char path[64];
+  cleanup_file FILE *f = NULL;
+  char line[256];
+  const char *env = getenv ("CARREL_REAPER");
+  if (foreground || (env && strcmp (env, "supervisor") == 0))
+    return REAPER_SUPERVISOR;
+  if (env && strcmp (env, "monitor") == 0)
+    return REAPER_MONITOR;
+  snprintf (path, sizeof path, "/proc/%d/status", supervisor);
+  f = fopen (path, "re");
+  while (f && fgets (line, sizeof line, f))
+    if (strncmp (line, "PPid:", 5) == 0)
+      return atoi (line + 5) > 1 ? REAPER_MONITOR : REAPER_SUPERVISOR;
+  return REAPER_SUPERVISOR;
+}
+
 static int
 spawn (struct create_ctx *c, int flags, struct carrel_error *err)
 {
@@ -202,12 +232,26 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
                                   .no_pivot = c->opts->no_pivot,
                                   .preserve_fds = c->opts->preserve_fds,
                                   .console_socket = c->console_sock };
-  sc.state_dirfd = c->dirfd;
+  /* The supervisor gets its own open file description: the create's lock must not outlive us. */
+  sc.state_dirfd = openat (c->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (sc.state_dirfd < 0)
+    {
+      int e = errno;
+      close (cli_init[0]);
+      close (cli_init[1]);
+      close (cli_sup[0]);
+      close (cli_sup[1]);
+      close (sup_init[0]);
+      close (sup_init[1]);
+      return carrel_fail (err, e, "open the state directory");
+    }
   sc.cli_sock = cli_sup[1];
   sc.init_cli_sock = cli_init[1];
   sc.init_start_sock = sup_init[1];
   sc.start_sock = sup_init[0];
   sc.clone_flags = flags & ~CLONE_NEWTIME;
+  /* Fork twice so the supervisor is orphaned at once and adopted by the nearest subreaper (an
+   * engine's monitor such as conmon or the containerd shim) or by init. */
   pid = fork ();
   if (pid < 0)
     {
@@ -224,11 +268,16 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
     {
       close (cli_init[0]);
       close (cli_sup[0]);
+      close (c->dirfd);
       if (c->console_peer >= 0)
         close (c->console_peer);
-      supervisor_main (&sc);
+      if (fork () == 0)
+        supervisor_main (&sc);
+      _exit (0);
     }
-  c->sup_pid = pid;
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  close (sc.state_dirfd);
   close (cli_init[1]);
   close (cli_sup[1]);
   close (sup_init[0]);
@@ -281,6 +330,11 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   if (init_sock < 0)
     goto out;
   msg = xmalloc (sizeof *msg);
+  if (sync_expect (c->sup_sock, SYNC_HELLO, msg, "start the supervisor", err) < 0)
+    goto out;
+  c->sup_pid = msg->pid;
+  if (sync_send (c->sup_sock, SYNC_MODE, 0, choose_reaper (c->sup_pid, opts->foreground_run), NULL, err) < 0)
+    goto out;
   if (sync_expect (c->sup_sock, SYNC_PID, msg, "start the supervisor", err) < 0)
     goto out;
   c->init_pid = msg->pid;

@@ -32,6 +32,9 @@ struct supervisor
   int listen_fd;
   int clients[MAX_CLIENTS];
   bool waiting[MAX_CLIENTS];
+  bool monitor_reaps;
+  int init_pidfd;
+  struct sync_msg scratch;
 };
 
 static int
@@ -184,7 +187,7 @@ add_client (struct supervisor *s, int fd)
 static void
 loop (struct supervisor *s, int sigfd)
 {
-  struct pollfd pfd[MAX_CLIENTS + 2];
+  struct pollfd pfd[MAX_CLIENTS + 3];
   while (!s->exited)
     {
       int n = 0;
@@ -192,6 +195,7 @@ loop (struct supervisor *s, int sigfd)
       pfd[n++] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
       for (int i = 0; i < MAX_CLIENTS; i++)
         pfd[n++] = (struct pollfd){ .fd = s->clients[i], .events = POLLIN };
+      pfd[n++] = (struct pollfd){ .fd = s->init_pidfd, .events = POLLIN };
       if (poll (pfd, n, -1) < 0)
         {
           if (errno == EINTR)
@@ -214,18 +218,30 @@ loop (struct supervisor *s, int sigfd)
       for (int i = 0; i < MAX_CLIENTS; i++)
         if (s->clients[i] >= 0 && pfd[2 + i].revents)
           handle_message (s, i);
+      if (s->init_pidfd >= 0 && pfd[2 + MAX_CLIENTS].revents)
+        {
+          /* The monitor reaps it and has the status; we only know that it ended. */
+          s->exited = true;
+          s->wait_status = 0;
+          for (int i = 0; i < MAX_CLIENTS; i++)
+            if (s->clients[i] >= 0 && s->waiting[i])
+              reply_exited (s->clients[i], 0);
+        }
     }
 }
 
 void
 supervisor_main (struct supervisor_config *cfg)
 {
-  struct supervisor s = { .cfg = cfg, .listen_fd = -1 };
+  static struct supervisor s;
   struct carrel_error err = { 0 };
   sigset_t mask, empty;
   int sigfd;
   pid_t pid;
 
+  s.cfg = cfg;
+  s.listen_fd = -1;
+  s.init_pidfd = -1;
   setsid ();
   signal (SIGPIPE, SIG_IGN);
   for (int i = 0; i < MAX_CLIENTS; i++)
@@ -243,10 +259,15 @@ supervisor_main (struct supervisor_config *cfg)
   s.listen_fd = ctl_listen (cfg->state_dirfd, &err);
   if (s.listen_fd < 0)
     goto fail;
+  if (sync_send (cfg->cli_sock, SYNC_HELLO, 0, getpid (), NULL, &err) < 0
+      || sync_expect (cfg->cli_sock, SYNC_MODE, &s.scratch, "supervisor", &err) < 0)
+    _exit (1);
+  s.monitor_reaps = s.scratch.pid == REAPER_MONITOR;
   if (ns_prepare_for_children (cfg->init.spec, &err) < 0)
     goto fail;
 
-  pid = syscall (SYS_clone, (unsigned long) (cfg->clone_flags | SIGCHLD), NULL, NULL, NULL, 0);
+  pid = syscall (SYS_clone, (unsigned long) (cfg->clone_flags | SIGCHLD | (s.monitor_reaps ? CLONE_PARENT : 0)),
+                 NULL, NULL, NULL, 0);
   if (pid < 0)
     {
       carrel_fail (&err, errno, "create the container's namespaces (clone)");
@@ -264,6 +285,11 @@ supervisor_main (struct supervisor_config *cfg)
       container_init (&cfg->init);
     }
   s.init_pid = pid;
+  if (s.monitor_reaps)
+    {
+      /* Not our child: watch it through a pidfd; the monitor learns the exit status. */
+      s.init_pidfd = syscall (SYS_pidfd_open, pid, 0);
+    }
   close (cfg->init_cli_sock);
   close (cfg->init_start_sock);
   if (sync_send (cfg->cli_sock, SYNC_PID, 0, pid, NULL, &err) < 0)

@@ -24,6 +24,14 @@ enum sync_type
   SYNC_EXITED,      /* supervisor -> client: pid = wait status */
   SYNC_WAIT,        /* client -> supervisor: tell me when the init exits */
   SYNC_OK,
+  SYNC_HELLO,       /* supervisor -> CLI: pid = the supervisor */
+  SYNC_MODE,        /* CLI -> supervisor: pid = REAPER_* */
+};
+
+enum
+{
+  REAPER_SUPERVISOR = 1, /* the supervisor is the init's parent */
+  REAPER_MONITOR = 2,    /* the init is cloned with CLONE_PARENT: the engine's monitor reaps it */
 };
 
 struct sync_msg
