@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "cgroup.h"
+#include "network.h"
 #include "runtime.h"
 #include "state.h"
 #include "sync.h"
@@ -35,6 +37,8 @@ struct create_ctx
   int sup_sock;
   pid_t sup_pid;
   pid_t init_pid;
+  struct cgroup *cgroup;
+  bool network_done;
   int console_sock; /* the init's end of the console channel */
   int console_peer; /* run with a terminal and no --console-socket: our end */
   struct carrel_state st;
@@ -51,6 +55,7 @@ ctx_release (struct create_ctx *c)
     close (c->console_sock);
   if (c->console_peer >= 0)
     close (c->console_peer);
+  cgroup_free (c->cgroup);
   carrel_spec_free (c->spec);
   free (c->config_text);
   free (c->bundle);
@@ -79,6 +84,10 @@ ctx_abort (struct create_ctx *c)
         while (poll (&p, 1, 5000) < 0 && errno == EINTR)
           ;
     }
+  if (c->network_done)
+    network_teardown (c->opts->id, c->spec, &ignored);
+  if (c->cgroup)
+    cgroup_destroy (c->cgroup, &ignored);
   if (c->dirfd >= 0)
     state_dir_remove (c->opts->root, c->opts->id, &ignored);
 }
@@ -326,6 +335,15 @@ create_container (struct create_ctx *c, struct carrel_error *err)
       || state_write (c->dirfd, &c->st, err) < 0)
     goto out;
 
+  if (cgroup_create (c->spec, opts->id, geteuid () != 0, &c->cgroup, err) < 0)
+    goto out;
+  if (c->cgroup)
+    {
+      c->st.cgroup_path = xstrdup (cgroup_path (c->cgroup));
+      c->st.cgroup_owned = cgroup_owned (c->cgroup);
+      if (state_write (c->dirfd, &c->st, err) < 0)
+        goto out;
+    }
   init_sock = spawn (c, flags, err);
   if (init_sock < 0)
     goto out;
@@ -342,6 +360,14 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   c->st.supervisor_pid = c->sup_pid;
   if ((flags & CLONE_NEWUSER) && idmap_write (c->init_pid, c->spec, err) < 0)
     goto out;
+  if (c->cgroup && cgroup_enter (c->cgroup, c->init_pid, err) < 0)
+    goto out;
+  if ((flags & CLONE_NEWNET) && network_wanted (c->spec))
+    {
+      c->network_done = true;
+      if (network_setup (opts->id, c->spec, c->init_pid, c->dirfd, err) < 0)
+        goto out;
+    }
 
   state_json = hook_state_json (opts->id, "creating", c->init_pid, c->bundle, c->spec);
   if (sync_send (init_sock, SYNC_GO, 0, 0, state_json, err) < 0)

@@ -6,6 +6,8 @@
 #include <sys/file.h>
 #include <sys/syscall.h>
 
+#include "cgroup.h"
+#include "network.h"
 #include "runtime.h"
 #include "state.h"
 #include "util.h"
@@ -49,11 +51,17 @@ carrel_container_kill (const char *root, const char *id, int sig, bool all, stru
   cleanup_fd int pidfd = -1;
   struct carrel_state st;
   int r = -1;
-  (void) all;
   if (state_dir_open (root, id, 0, &dirfd, err) < 0)
     return carrel_wrap (err, "kill");
   if (state_read (dirfd, id, &st, err) < 0)
     return carrel_wrap (err, "kill");
+  if (all && st.cgroup_path)
+    {
+      r = cgroup_signal_all (st.cgroup_path, sig, err);
+      if (r < 0)
+        carrel_wrap (err, "kill --all %s", id);
+      goto out;
+    }
   if (st.status == CARREL_STATUS_STOPPED || st.status == CARREL_STATUS_CREATING)
     {
       carrel_fail (err, ESRCH, "kill %s: the container is %s", id, carrel_status_name (st.status));
@@ -121,8 +129,21 @@ carrel_container_delete (const char *root, const char *id, bool force, struct ca
       carrel_wrap (err, "delete %s", id);
       goto out;
     }
+  if (st.cgroup_path)
+    {
+      /* Without a pid namespace, processes may outlive the init: the cgroup knows them all. */
+      struct carrel_error ignored;
+      cgroup_signal_all (st.cgroup_path, SIGKILL, &ignored);
+      if (cgroup_remove_path (st.cgroup_path, st.cgroup_owned, err) < 0)
+        {
+          carrel_wrap (err, "delete %s", id);
+          goto out;
+        }
+    }
   if (load_state_spec (dirfd, &spec, err) == 0)
     {
+      struct carrel_error ignored;
+      network_teardown (id, spec, &ignored);
       cleanup_free char *state_json = hook_state_json (id, "stopped", st.pid, st.bundle ? st.bundle : "", spec);
       if (hooks_run (spec, CARREL_HOOK_POSTSTOP, state_json, err) < 0)
         {

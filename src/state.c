@@ -192,7 +192,10 @@ state_write (int dirfd, const struct carrel_state *st, struct carrel_error *err)
   json_object_set_new (o, "created", json_string (st->created ? st->created : ""));
   json_object_set_new (o, "owner", json_string (st->owner ? st->owner : ""));
   if (st->cgroup_path)
-    json_object_set_new (o, "cgroupPath", json_string (st->cgroup_path));
+    {
+      json_object_set_new (o, "cgroupPath", json_string (st->cgroup_path));
+      json_object_set_new (o, "cgroupOwned", json_boolean (st->cgroup_owned));
+    }
   if (st->annotations_json)
     ann = json_loads (st->annotations_json, 0, NULL);
   json_object_set_new (o, "annotations", ann ? ann : json_object ());
@@ -256,6 +259,7 @@ state_read (int dirfd, const char *id, struct carrel_state *st, struct carrel_er
   st->created = dup_json_string (o, "created");
   st->owner = dup_json_string (o, "owner");
   st->cgroup_path = dup_json_string (o, "cgroupPath");
+  st->cgroup_owned = json_is_true (json_object_get (o, "cgroupOwned"));
   st->pid = json_integer_value (json_object_get (o, "pid"));
   st->pid_start = json_integer_value (json_object_get (o, "pidStart"));
   st->supervisor_pid = json_integer_value (json_object_get (o, "supervisorPid"));

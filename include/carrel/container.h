@@ -30,6 +30,7 @@ struct carrel_state
   char *owner;
   char *annotations_json;        /* the config's annotations object, "{}" when none */
   char *cgroup_path;             /* may be NULL */
+  bool cgroup_owned;             /* carrel created it (and removes it at delete) */
   bool has_exit;
   int exit_code;
   int exit_signal;
