@@ -362,7 +362,7 @@ create_container (struct create_ctx *c, struct carrel_error *err)
     goto out;
   if (c->cgroup && cgroup_enter (c->cgroup, c->init_pid, err) < 0)
     goto out;
-  if ((flags & CLONE_NEWNET) && network_wanted (c->spec))
+  if (flags & CLONE_NEWNET)
     {
       c->network_done = true;
       if (network_setup (opts->id, c->spec, c->init_pid, c->dirfd, err) < 0)

@@ -13,7 +13,7 @@
 
 /* Whether the config asks for a network (the annotation is set). */
 bool network_wanted (const struct carrel_spec *spec);
-/* Bring up lo in the init's new network namespace and, when asked, attach it to its network.
+/* Called for every new network namespace: bring up lo and, when asked, attach it to its network.
  * Records what it made under the state dir so teardown can undo it. */
 int network_setup (const char *id, const struct carrel_spec *spec, pid_t init_pid, int state_dirfd,
                    struct carrel_error *err);

@@ -37,6 +37,13 @@ now_rfc3339 (char *buf, size_t len)
   format_rfc3339 (buf, len, ts.tv_sec, ts.tv_nsec);
 }
 
+const char *
+carrel_data_dir (void)
+{
+  const char *d = getenv ("CARREL_DATA_DIR");
+  return d && *d ? d : "/var/lib/carrel";
+}
+
 int
 carrel_id_validate (const char *id, struct carrel_error *err)
 {

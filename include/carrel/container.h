@@ -68,5 +68,7 @@ char *carrel_state_to_json (const struct carrel_state *st, bool pretty);
 /* Ids in root, sorted. */
 int carrel_container_list (const char *root, char ***ids, size_t *n, struct carrel_error *err);
 int carrel_id_validate (const char *id, struct carrel_error *err);
+/* Where networks and VPSes persist: $CARREL_DATA_DIR or /var/lib/carrel. */
+const char *carrel_data_dir (void);
 
 #endif

@@ -106,6 +106,7 @@ usage (FILE *f)
               "  --log FILE              also write errors and warnings to FILE\n"
               "  --log-format text|json  format of --log (default text)\n"
               "  --debug                 print debug messages\n"
+              "  --data-dir DIR          networks and VPSes (default /var/lib/carrel, or $CARREL_DATA_DIR)\n"
               "  --systemd-cgroup        manage cgroups through systemd (not available yet)\n"
               "  --rootless auto|true|false\n"
               "  -v, --version           print the version\n"
@@ -148,7 +149,8 @@ main (int argc, char **argv)
     OPT_DEBUG,
     OPT_SYSTEMD,
     OPT_ROOTLESS,
-    OPT_CRIU
+    OPT_CRIU,
+    OPT_DATA_DIR
   };
   static const struct option opts[] = { { "root", required_argument, NULL, OPT_ROOT },
                                         { "log", required_argument, NULL, OPT_LOG },
@@ -157,6 +159,7 @@ main (int argc, char **argv)
                                         { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD },
                                         { "rootless", required_argument, NULL, OPT_ROOTLESS },
                                         { "criu", required_argument, NULL, OPT_CRIU },
+                                        { "data-dir", required_argument, NULL, OPT_DATA_DIR },
                                         { "version", no_argument, NULL, 'v' },
                                         { "help", no_argument, NULL, 'h' },
                                         { NULL, 0, NULL, 0 } };
@@ -194,6 +197,10 @@ main (int argc, char **argv)
           cli.rootless = optarg;
           break;
         case OPT_CRIU:
+          break;
+        case OPT_DATA_DIR:
+          /* The library reads it from the environment, as it does when the user sets it. */
+          setenv ("CARREL_DATA_DIR", optarg, 1);
           break;
         case 'v':
           version ();
