@@ -522,8 +522,8 @@ wait_exit (struct create_ctx *c, int *wait_status, struct carrel_error *err)
   for (size_t i = 0; i < ARRAY_SIZE (forwarded_signals); i++)
     sigaddset (&mask, forwarded_signals[i]);
   sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (sync_send (c->sup_sock, SYNC_WAIT, 0, 0, NULL, err) < 0)
-    goto out;
+  /* The supervisor tells every connected client of the exit: no request needed. */
+
   if (c->console_peer >= 0)
     {
       cleanup_fd int master = -1;

@@ -59,44 +59,70 @@ wait_hook (pid_t pid, int timeout_s, const char *what, struct carrel_error *err)
   return 0;
 }
 
+static char **
+null_terminated (char *const *v, size_t n)
+{
+  char **r = xcalloc (n + 1, sizeof (char *));
+  memcpy (r, v, n * sizeof (char *));
+  return r;
+}
+
 static int
 run_one (const struct carrel_hook *h, const char *kind, size_t index, const char *state_json,
          struct carrel_error *err)
 {
-  int pipefd[2];
+  int pipefd[2], errpipe[2];
+  int exec_errno = 0;
   pid_t pid;
   char what[4200];
+  cleanup_free char **argv = null_terminated (h->args, h->n_args);
+  cleanup_free char **envp = null_terminated (h->env, h->n_env);
   snprintf (what, sizeof what, "%s hook [%zu] %s", kind, index, h->path);
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     return carrel_fail (err, errno, "%s: pipe", what);
+  /* The child reports a failed execve here; a successful one closes it (close-on-exec). */
+  if (pipe2 (errpipe, O_CLOEXEC) < 0)
+    {
+      close (pipefd[0]);
+      close (pipefd[1]);
+      return carrel_fail (err, errno, "%s: pipe", what);
+    }
   pid = fork ();
   if (pid < 0)
     {
       close (pipefd[0]);
       close (pipefd[1]);
+      close (errpipe[0]);
+      close (errpipe[1]);
       return carrel_fail (err, errno, "%s: fork", what);
     }
   if (pid == 0)
     {
-      char *empty_env[] = { NULL };
       char *default_argv[] = { (char *) h->path, NULL };
+      int e;
       dup2 (pipefd[0], 0);
       signal (SIGPIPE, SIG_DFL);
-      execve (h->path, h->n_args ? h->args : default_argv, h->n_env ? h->env : empty_env);
-      {
-        char msg[4300];
-        int n = snprintf (msg, sizeof msg, "carrel: %s: exec: %s\n", what, strerror (errno));
-        (void) !write (2, msg, n);
-      }
+      execve (h->path, h->n_args ? argv : default_argv, envp);
+      e = errno;
+      (void) !write (errpipe[1], &e, sizeof e);
       _exit (127);
     }
   close (pipefd[0]);
+  close (errpipe[1]);
   signal (SIGPIPE, SIG_IGN);
   /* A hook that does not read its stdin is fine: ignore EPIPE. */
   write_all (pipefd[1], state_json, strlen (state_json));
   close (pipefd[1]);
+  if (read_all (errpipe[0], &exec_errno, sizeof exec_errno) == sizeof exec_errno)
+    {
+      close (errpipe[0]);
+      waitpid (pid, NULL, 0);
+      return carrel_fail (err, exec_errno, "%s: exec", what);
+    }
+  close (errpipe[0]);
   return wait_hook (pid, h->has_timeout ? h->timeout : 0, what, err);
 }
+
 
 int
 hooks_run (const struct carrel_spec *spec, enum carrel_hook_kind kind, const char *state_json,

@@ -71,8 +71,11 @@ container_init (struct init_config *cfg)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (setup_before_start (cfg, msg, &err) < 0)
     goto fail;
+  if (process_check_program (proc, &err) < 0)
+    goto fail;
   if (process_prepare (proc, cfg->new_ns_flags & CLONE_NEWUSER, &err) < 0)
     goto fail;
+
   if (proc->terminal && terminal_setup_console (cfg, &err) < 0)
     goto fail;
   if (sync_send (cfg->cli_sock, SYNC_CREATED, 0, 0, NULL, &err) < 0)

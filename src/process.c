@@ -146,8 +146,9 @@ build_env (const struct carrel_process *proc)
   return env;
 }
 
-static int
+int
 find_program (const char *name, const char *path_env, char *out, size_t len, struct carrel_error *err)
+
 {
   int last_errno = ENOENT;
   if (strchr (name, '/'))
@@ -171,8 +172,24 @@ find_program (const char *name, const char *path_env, char *out, size_t len, str
   return carrel_fail (err, last_errno, "exec %s: not found in $PATH (%s)", name, path_env);
 }
 
+int
+process_check_program (const struct carrel_process *proc, struct carrel_error *err)
+{
+  char program[4096];
+  const char *path_env = env_get (proc->env, proc->n_env, "PATH");
+  struct stat st;
+  if (proc->n_args == 0)
+    return carrel_fail (err, EINVAL, "config.json: process.args: must not be empty");
+  if (find_program (proc->args[0], path_env ? path_env : DEFAULT_PATH, program, sizeof program, err) < 0)
+    return -1;
+  if (stat (program, &st) < 0)
+    return carrel_fail (err, errno, "process.args[0]: %s", program);
+  return 0;
+}
+
 void
 process_exec (const struct init_config *cfg, const struct carrel_process *proc, int report_fd)
+
 {
   struct carrel_error err = { 0 };
   char program[4096];

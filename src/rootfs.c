@@ -19,18 +19,16 @@ rootfs_prepare (const struct init_config *cfg, struct carrel_error *err)
 {
   const struct carrel_spec *spec = cfg->spec;
   unsigned long prop = spec->linux_.rootfs_propagation_flags;
-  /* Nothing done here may reach the host: rslave unless the config asks for another propagation. */
-  if (mount (NULL, "/", NULL, prop ? prop : (MS_SLAVE | MS_REC), NULL) < 0)
+  /* Nothing done here may reach the host: rslave (or rprivate when asked). A shared root can only
+   * be made after pivot_root, which refuses shared mounts (see rootfs_finish). */
+  if (mount (NULL, "/", NULL, (prop & MS_PRIVATE) ? (MS_PRIVATE | MS_REC) : (MS_SLAVE | MS_REC), NULL) < 0)
     return carrel_fail (err, errno, "set propagation of / in the container's mount namespace");
   if (mount (cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return carrel_fail (err, errno, "bind mount rootfs %s", cfg->rootfs);
-  /* pivot_root refuses a shared parent mount; a private one keeps our mounts off the host. */
-  if (!prop || (prop & MS_SHARED) == 0)
-    {
-      if (mount (NULL, cfg->rootfs, NULL, MS_PRIVATE, NULL) < 0)
-        return carrel_fail (err, errno, "make rootfs %s private", cfg->rootfs);
-    }
+  if (mount (NULL, cfg->rootfs, NULL, MS_PRIVATE, NULL) < 0)
+    return carrel_fail (err, errno, "make rootfs %s private", cfg->rootfs);
   return 0;
+
 }
 
 int
@@ -210,5 +208,9 @@ rootfs_finish (const struct init_config *cfg, struct carrel_error *err)
     return -1;
   if (cfg->spec->root_readonly && bind_remount ("/", MS_RDONLY, err) < 0)
     return carrel_wrap (err, "make root read-only");
+  if (cfg->spec->linux_.rootfs_propagation_flags
+      && mount (NULL, "/", NULL, cfg->spec->linux_.rootfs_propagation_flags, NULL) < 0)
+    return carrel_fail (err, errno, "linux.rootfsPropagation: set %s", cfg->spec->linux_.rootfs_propagation);
   return 0;
+
 }

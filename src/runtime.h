@@ -75,6 +75,9 @@ int caps_drop_bounding (const struct carrel_process *proc, struct carrel_error *
 __attribute__ ((noreturn)) void process_exec (const struct init_config *cfg, const struct carrel_process *proc,
                                               int report_fd);
 int process_prepare (const struct carrel_process *proc, bool has_user_ns, struct carrel_error *err);
+/* At create, as runc does: the program must exist in the container (resolved through its PATH). */
+int process_check_program (const struct carrel_process *proc, struct carrel_error *err);
+
 
 /* The state JSON given to hooks. */
 char *hook_state_json (const char *id, const char *status, pid_t pid, const char *bundle,

@@ -166,9 +166,11 @@ reap (struct supervisor *s)
       s->wait_status = status;
       if (s->committed || s->cfg->cli_sock < 0)
         state_write_exit (s->cfg->state_dirfd, status, &err);
+      /* Every connected client hears of the exit: `run` may not have asked yet, and we leave now. */
       for (int i = 0; i < MAX_CLIENTS; i++)
-        if (s->clients[i] >= 0 && s->waiting[i])
+        if (s->clients[i] >= 0)
           reply_exited (s->clients[i], status);
+
     }
 }
 
@@ -224,8 +226,9 @@ loop (struct supervisor *s, int sigfd)
           s->exited = true;
           s->wait_status = 0;
           for (int i = 0; i < MAX_CLIENTS; i++)
-            if (s->clients[i] >= 0 && s->waiting[i])
+            if (s->clients[i] >= 0)
               reply_exited (s->clients[i], 0);
+
         }
     }
 }

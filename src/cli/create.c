@@ -14,7 +14,7 @@ cmd_create (struct cli *cli, int argc, char **argv)
   struct carrel_error err = { 0 };
   int r = create_opts_parse (cli, "create", argc, argv, &o, NULL, NULL);
   if (r != 0)
-    return r > 0 ? r - 1 : 1;
+    return r > 0 ? 0 : 1;
   if (carrel_container_create (&o, &err) < 0)
     return cli_report (cli, &err);
   return 0;

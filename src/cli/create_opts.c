@@ -65,16 +65,16 @@ create_opts_parse (struct cli *cli, const char *cmd, int argc, char **argv, stru
           break;
         case OPT_PRESERVE:
           if (parse_uint (optarg, &o->preserve_fds) < 0)
-            return cli_usage_error (cli, cmd, "--preserve-fds: expected a number, got \"%s\"", optarg);
+            return -cli_usage_error (cli, cmd, "--preserve-fds: expected a number, got \"%s\"", optarg);
           break;
         case 'd':
           if (!detach)
-            return cli_usage_error (cli, cmd, "unknown option --detach");
+            return -cli_usage_error (cli, cmd, "unknown option --detach");
           *detach = true;
           break;
         case OPT_KEEP:
           if (!keep)
-            return cli_usage_error (cli, cmd, "unknown option --keep");
+            return -cli_usage_error (cli, cmd, "unknown option --keep");
           *keep = true;
           break;
         case OPT_NO_SUBREAPER:
@@ -85,7 +85,7 @@ create_opts_parse (struct cli *cli, const char *cmd, int argc, char **argv, stru
                   cmd, detach ? " [--detach] [--keep]" : "");
           return 1;
         default:
-          return cli_usage_error (cli, cmd, "unknown option \"%s\"", argv[optind - 1]);
+          return -cli_usage_error (cli, cmd, "unknown option \"%s\"", argv[optind - 1]);
         }
     }
   /* Socket activation: the fds systemd passed go to the container too. */

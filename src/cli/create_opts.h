@@ -7,7 +7,7 @@
 #include "carrel/container.h"
 #include "cli.h"
 
-/* 0: parsed; < 0: error reported; > 0: done, exit with (value - 1) (e.g. --help). run passes
+/* 0: parsed; < 0: error reported; > 0: --help printed. run passes
  * detach/keep pointers; create passes NULL. */
 int create_opts_parse (struct cli *cli, const char *cmd, int argc, char **argv, struct carrel_create_options *o,
                        bool *detach, bool *keep);

@@ -165,6 +165,8 @@ main (int argc, char **argv)
                                         { NULL, 0, NULL, 0 } };
   int c;
   current_cli = &cli;
+  opterr = 0; /* we report bad options ourselves, in one line */
+
   carrel_set_warn_handler (warn_to_log);
   /* '+': stop at the command name; its options are its own. */
   while ((c = getopt_long (argc, argv, "+vh", opts, NULL)) != -1)

@@ -13,7 +13,7 @@ cmd_run (struct cli *cli, int argc, char **argv)
   int status = 0;
   int r = create_opts_parse (cli, "run", argc, argv, &o, &detach, &keep);
   if (r != 0)
-    return r > 0 ? r - 1 : 1;
+    return r > 0 ? 0 : 1;
   o.keep = keep;
   if (carrel_container_run (&o, detach, &status, &err) < 0)
     return cli_report (cli, &err);

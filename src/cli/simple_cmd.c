@@ -15,7 +15,7 @@ simple_cmd_parse (struct cli *cli, const char *cmd, int argc, char **argv, const
           printf ("Usage: carrel %s ID\n", cmd);
           return 1;
         }
-      return cli_usage_error (cli, cmd, "unknown option \"%s\"", argv[optind - 1]);
+      return -cli_usage_error (cli, cmd, "unknown option \"%s\"", argv[optind - 1]);
     }
   if (cli_take_id (cli, cmd, argc, argv, optind, id) != 0)
     return -1;
