@@ -137,35 +137,20 @@ load_bundle (struct create_ctx *c, struct carrel_error *err)
 }
 
 static void
-fill_state (struct create_ctx *c, enum carrel_status status)
+init_state (struct create_ctx *c)
 {
   char when[64];
-  struct passwd *pw;
   struct carrel_state *st = &c->st;
-  if (st->id == NULL)
-    {
-      st->id = xstrdup (c->opts->id);
-      st->bundle = xstrdup (c->bundle);
-      now_rfc3339 (when, sizeof when);
-      st->created = xstrdup (when);
-      pw = getpwuid (geteuid ());
-      st->owner = xstrdup (pw ? pw->pw_name : "");
-      st->annotations_json = NULL;
-    }
-  st->status = status;
+  st->id = xstrdup (c->opts->id);
+  st->bundle = xstrdup (c->bundle);
+  now_rfc3339 (when, sizeof when);
+  st->created = xstrdup (when);
+  /* The uid, not the name: a name lookup would load NSS modules on the start path; list resolves it. */
+  st->owner = xasprintf ("%u", geteuid ());
+  st->annotations_json = spec_annotations_json (c->spec);
+  st->status = CARREL_STATUS_CREATING;
 }
 
-static char *
-annotations_json (const struct carrel_spec *spec)
-{
-  /* hook_state_json builds the annotations object; reuse its shape. */
-  cleanup_free char *s = hook_state_json ("", "", 0, "", spec);
-  char *start = strstr (s, "\"annotations\":");
-  if (start == NULL)
-    return xstrdup ("{}");
-  start += strlen ("\"annotations\":");
-  return strndup (start, strlen (start) - 1);
-}
 
 static int
 write_pid_file (const char *path, pid_t pid, struct carrel_error *err)
@@ -329,8 +314,8 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   if (state_dir_create (opts->root, opts->id, &c->dirfd, err) < 0)
     return -1;
 
-  fill_state (c, CARREL_STATUS_CREATING);
-  c->st.annotations_json = annotations_json (c->spec);
+  init_state (c);
+
   if (write_file_atomic (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0
       || state_write (c->dirfd, &c->st, err) < 0)
     goto out;
@@ -384,7 +369,8 @@ create_container (struct create_ctx *c, struct carrel_error *err)
 
   c->st.pid_start = proc_start_time (c->init_pid);
   c->st.supervisor_start = proc_start_time (c->sup_pid);
-  fill_state (c, CARREL_STATUS_CREATED);
+  c->st.status = CARREL_STATUS_CREATED;
+
   if (state_write (c->dirfd, &c->st, err) < 0)
     goto out;
   if (opts->pid_file && write_pid_file (opts->pid_file, c->init_pid, err) < 0)

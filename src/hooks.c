@@ -11,14 +11,31 @@
 #include "runtime.h"
 #include "util.h"
 
+static json_t *
+annotations_object (const struct carrel_spec *spec)
+{
+  json_t *ann = json_object ();
+  for (size_t i = 0; spec && i < spec->n_annotations; i++)
+    json_object_set_new (ann, spec->annotations[i].key, json_string (spec->annotations[i].value));
+  return ann;
+}
+
+char *
+spec_annotations_json (const struct carrel_spec *spec)
+{
+  json_t *ann = annotations_object (spec);
+  char *text = json_dumps (ann, JSON_COMPACT);
+  json_decref (ann);
+  return text;
+}
+
 char *
 hook_state_json (const char *id, const char *status, pid_t pid, const char *bundle, const struct carrel_spec *spec)
 {
   json_t *o = json_object ();
-  json_t *ann = json_object ();
+  json_t *ann = annotations_object (spec);
   char *text;
-  for (size_t i = 0; spec && i < spec->n_annotations; i++)
-    json_object_set_new (ann, spec->annotations[i].key, json_string (spec->annotations[i].value));
+
   json_object_set_new (o, "ociVersion", json_string (CARREL_OCI_VERSION));
   json_object_set_new (o, "id", json_string (id));
   json_object_set_new (o, "status", json_string (status));

@@ -1,6 +1,8 @@
 /* kill, delete and state: commands on a container that exists. */
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
@@ -170,5 +172,18 @@ carrel_container_state (const char *root, const char *id, struct carrel_state *o
   cleanup_fd int dirfd = -1;
   if (state_dir_open (root, id, 0, &dirfd, err) < 0)
     return carrel_wrap (err, "state");
-  return state_read (dirfd, id, out, err);
+  if (state_read (dirfd, id, out, err) < 0)
+    return -1;
+  /* The state records the uid; users read names. */
+  if (out->owner && out->owner[0] >= '0' && out->owner[0] <= '9')
+    {
+      struct passwd *pw = getpwuid ((uid_t) strtoul (out->owner, NULL, 10));
+      if (pw)
+        {
+          free (out->owner);
+          out->owner = xstrdup (pw->pw_name);
+        }
+    }
+  return 0;
 }
+

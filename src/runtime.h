@@ -79,7 +79,10 @@ int process_prepare (const struct carrel_process *proc, bool has_user_ns, struct
 int process_check_program (const struct carrel_process *proc, struct carrel_error *err);
 
 
+/* The config's annotations as a JSON object text. */
+char *spec_annotations_json (const struct carrel_spec *spec);
 /* The state JSON given to hooks. */
+
 char *hook_state_json (const char *id, const char *status, pid_t pid, const char *bundle,
                        const struct carrel_spec *spec);
 
