@@ -7,6 +7,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <malloc.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -14,7 +16,11 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "fault.h"
+#include "idmap_mount.h"
+#include "ns_stage.h"
 #include "runtime.h"
+#include "seccomp_filter.h"
 #include "state.h"
 #include "sync.h"
 #include "util.h"
@@ -93,6 +99,8 @@ do_start (struct supervisor *s, int client, const char *hook_state)
         goto fail;
       if (msg->type == SYNC_EXECUTING)
         executing = true;
+      else if (msg->type == SYNC_SECCOMP_NOTIFY)
+        seccomp_notify_forward (s->cfg->start_sock, s->cfg->init.spec, hook_state, s->init_pid);
       else if (msg->type == SYNC_ERROR)
         {
           carrel_fail (&err, msg->errno_value, "%s", msg->data);
@@ -166,6 +174,8 @@ reap (struct supervisor *s)
       s->wait_status = status;
       if (s->committed || s->cfg->cli_sock < 0)
         state_write_exit (s->cfg->state_dirfd, status, &err);
+      if (fault_point ("supervisor.after-exit-record", &err) < 0)
+        _exit (1);
       /* Every connected client hears of the exit: `run` may not have asked yet, and we leave now. */
       for (int i = 0; i < MAX_CLIENTS; i++)
         if (s->clients[i] >= 0)
@@ -186,6 +196,82 @@ add_client (struct supervisor *s, int fd)
   close (fd);
 }
 
+/* The supervisor is a fork of the CLI: it maps every page the CLI touched (the parser, libc,
+ * jansson, libseccomp). Hand back what it will not use while idle: read-only file pages (re-read
+ * from the page cache if ever needed again) and the heap's free memory. One supervisor runs per
+ * container, so this is what a host with a thousand containers pays a thousand times. */
+static void
+shed_memory (void)
+{
+  char buf[8192];
+  size_t used = 0;
+  ssize_t n;
+  unsigned long start = 0, end = 0;
+  bool candidate = false;
+  int fd = open ("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  for (;;)
+    {
+      char *line = buf, *nl;
+      n = read (fd, buf + used, sizeof buf - 1 - used);
+      if (n > 0)
+        used += n;
+      buf[used] = '\0';
+      while ((nl = strchr (line, '\n')))
+        {
+          unsigned long a, b;
+          char perms[5];
+          unsigned long kb;
+          *nl = '\0';
+          if (sscanf (line, "%lx-%lx %4s", &a, &b, perms) == 3)
+            {
+              /* File-backed, not writable, private: its content is the file's, unless relocations
+               * wrote to it (RELRO): "Anonymous:" tells, below. */
+              start = a;
+              end = b;
+              candidate = perms[1] == '-' && perms[3] == 'p' && strchr (line, '/') != NULL;
+            }
+          else if (candidate && sscanf (line, "Anonymous: %lu kB", &kb) == 1)
+            {
+              if (kb == 0)
+                madvise ((void *) start, end - start, MADV_DONTNEED);
+              candidate = false;
+            }
+          line = nl + 1;
+        }
+      used = strlen (line);
+      memmove (buf, line, used);
+      if (n <= 0)
+        break;
+    }
+  close (fd);
+  malloc_trim (0);
+}
+
+/* clone3 with CLONE_INTO_CGROUP (v2) starts the init in its cgroup, with no migration later;
+ * kernels or hosts without it get the plain clone. */
+static pid_t
+clone_init (int flags, int cgroup_fd)
+{
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+  struct
+  {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+        cgroup;
+  } args = { .flags = (uint64_t) (unsigned) flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
+             .cgroup = (uint64_t) cgroup_fd };
+  if (cgroup_fd >= 0)
+    {
+      pid_t pid = syscall (SYS_clone3, &args, sizeof args);
+      if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP))
+        return pid;
+    }
+  return syscall (SYS_clone, (unsigned long) (flags | SIGCHLD), NULL, NULL, NULL, 0);
+}
+
 static void
 loop (struct supervisor *s, int sigfd)
 {
@@ -193,6 +279,9 @@ loop (struct supervisor *s, int sigfd)
   while (!s->exited)
     {
       int n = 0;
+      /* Going idle: give back what the last event paged in. */
+      shed_memory ();
+
       pfd[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
       pfd[n++] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
       for (int i = 0; i < MAX_CLIENTS; i++)
@@ -236,7 +325,9 @@ loop (struct supervisor *s, int sigfd)
 void
 supervisor_main (struct supervisor_config *cfg)
 {
+
   static struct supervisor s;
+  struct ns_stage stage;
   struct carrel_error err = { 0 };
   sigset_t mask, empty;
   int sigfd;
@@ -268,9 +359,16 @@ supervisor_main (struct supervisor_config *cfg)
   s.monitor_reaps = s.scratch.pid == REAPER_MONITOR;
   if (ns_prepare_for_children (cfg->init.spec, &err) < 0)
     goto fail;
+  if (idmap_mounts_prepare (cfg->init.spec, cfg->init.bundle, &err) < 0)
+    goto fail;
 
-  pid = syscall (SYS_clone, (unsigned long) (cfg->clone_flags | SIGCHLD | (s.monitor_reaps ? CLONE_PARENT : 0)),
-                 NULL, NULL, NULL, 0);
+  if (fault_point ("supervisor.before-clone", &err) < 0)
+    goto fail;
+  if (ns_stage_begin (cfg->init.spec, cfg->clone_flags, &stage, &err) < 0)
+    goto fail;
+  pid = clone_init ((stage.active ? 0 : cfg->clone_flags) | (s.monitor_reaps ? CLONE_PARENT : 0), cfg->cgroup_fd);
+  if (cfg->cgroup_fd >= 0)
+    close (cfg->cgroup_fd);
   if (pid < 0)
     {
       carrel_fail (&err, errno, "create the container's namespaces (clone)");
@@ -285,9 +383,13 @@ supervisor_main (struct supervisor_config *cfg)
       close (s.listen_fd);
       sigprocmask (SIG_SETMASK, &empty, NULL);
       signal (SIGPIPE, SIG_DFL);
+      ns_stage_child (cfg->init.spec, &stage); /* returns in the init only */
       container_init (&cfg->init);
     }
+  if (stage.active && (pid = ns_stage_finish (&stage, pid, !s.monitor_reaps, &err)) < 0)
+    goto fail;
   s.init_pid = pid;
+  idmap_mounts_release (); /* the init has its copies */
   if (s.monitor_reaps)
     {
       /* Not our child: watch it through a pidfd; the monitor learns the exit status. */
@@ -314,6 +416,8 @@ supervisor_main (struct supervisor_config *cfg)
   }
   add_client (&s, cfg->cli_sock);
   loop (&s, sigfd);
+
+
   /* Let waiting clients read the exit before we go. */
   _exit (0);
 
