@@ -19,5 +19,8 @@ int network_setup (const char *id, const struct carrel_spec *spec, pid_t init_pi
                    struct carrel_error *err);
 /* Undo network_setup: veth gone, address released. Safe to call when nothing was set up. */
 int network_teardown (const char *id, const struct carrel_spec *spec, struct carrel_error *err);
+/* The same given the container's state dir, where setup recorded what it made (network.json).
+ * network_teardown finds that dir among the caller's open fds (create and delete hold it). */
+int network_teardown_at (const char *id, int state_dirfd, struct carrel_error *err);
 
 #endif
