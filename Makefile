@@ -3,10 +3,13 @@
 #   make demo       run a real container from the bundled busybox example (installs what is missing)
 #   make check      all tests: unit, integration, clients (installs what is missing)
 #   make asan       build and run the unit tests with -fsanitize=address,undefined
+#   make fuzz       libFuzzer harnesses of every parser (build-fuzz/), FUZZ_SECONDS each (default 60)
+#   make fault-build  build-fault/carrel with fault points (-DCARREL_FAULT_INJECTION, $$CARREL_FAULT)
+#   make valgrind   unit tests and a CLI lifecycle under valgrind memcheck
 
 CC ?= cc
 BUILD ?= build
-PKGS := libseccomp libcap libmnl jansson
+PKGS := libseccomp libcap libmnl libnftnl jansson
 CFLAGS ?= -O2 -g
 CARREL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wvla \
 	-D_GNU_SOURCE -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -16,20 +19,33 @@ CARREL_CFLAGS += -DCARREL_VERSION='"$(VERSION)"'
 
 LIB_SRCS := $(sort $(wildcard src/*.c src/spec/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/seccomp_default.o
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all deps demo check unit integration clients asan fmt fmt-check clean install bench
+.PHONY: all deps demo check unit integration clients asan fmt fmt-check clean install bench fuzz fuzz-build \
+	fault-build valgrind
 all: $(BUILD)/carrel
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CARREL_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The default seccomp profile, embedded as a NUL-terminated string (`carrel spec` writes it).
+$(BUILD)/gen/seccomp_default.c: config/seccomp-default.json
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@{ echo '/* Generated from $< by the Makefile: do not edit. */'; \
+	  echo 'const char carrel_default_seccomp_json[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '0x00 };'; } >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/seccomp_default.o: $(BUILD)/gen/seccomp_default.c
+	@$(CC) $(CARREL_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libcarrel.a: $(LIB_OBJS)
 	@rm -f $@
@@ -71,14 +87,46 @@ asan:
 	  LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS:$(BUILD)/%=build-asan/%)
 	@ASAN_OPTIONS=detect_leaks=1 ./tests/run-unit.sh $(UNIT_BINS:$(BUILD)/%=build-asan/%)
 
+# Fuzzing: clang libFuzzer with ASan+UBSan, objects in build-fuzz/ (see docs/reliability.md).
+FUZZ_SECONDS ?= 60
+SOAK_RUNS ?= 10000
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined -Wno-error
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build-fuzz/libcarrel.a
+	$(CC) $(CARREL_CFLAGS) $(CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build-fuzz/libcarrel.a \
+	  $(LDLIBS_CARREL)
+
+fuzz-build:
+	@./tests/install-deps.sh clang libclang-rt-14-dev
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	./tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# Fault injection: the same runtime with fault points compiled in (src/fault.h), in build-fault/.
+fault-build:
+	$(MAKE) BUILD=build-fault CFLAGS="$(CFLAGS) -DCARREL_FAULT_INJECTION" build-fault/carrel
+
+valgrind: deps
+	$(MAKE) all $(UNIT_BINS)
+	./tests/clients/valgrind.sh
+
 fmt:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 fmt-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
-bench: deps all
-	./tests/bench/bench.sh
+# Timing driver of `make bench`: a standalone program, not linked with the library.
+$(BUILD)/bench/timer: tests/bench/timer.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wvla -O2 -o $@ $<
+
+bench: deps all $(BUILD)/bench/timer
+	BUILD=$(BUILD) ./tests/bench/bench.sh
+	CARREL_BIN=$(BUILD)/carrel ./tests/bench/soak.sh $(SOAK_RUNS)
 
 install: all
 	install -D -m 0755 $(BUILD)/carrel $(DESTDIR)/usr/local/bin/carrel

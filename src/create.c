@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "cgroup.h"
+#include "fault.h"
 #include "network.h"
 #include "runtime.h"
 #include "state.h"
@@ -85,7 +86,8 @@ ctx_abort (struct create_ctx *c)
           ;
     }
   if (c->network_done)
-    network_teardown (c->opts->id, c->spec, &ignored);
+    network_teardown_at (c->opts->id, c->dirfd, &ignored);
+
   if (c->cgroup)
     cgroup_destroy (c->cgroup, &ignored);
   if (c->dirfd >= 0)
@@ -134,6 +136,43 @@ load_bundle (struct create_ctx *c, struct carrel_error *err)
   if (carrel_spec_parse (c->config_text, c->config_len, "config.json", &c->spec, err) < 0)
     return -1;
   return validate_for_create (c, err);
+}
+
+/* Socket activation: the process learns of its fds as systemd tells a service (runc sets
+ * LISTEN_PID=1: the process is pid 1 of the container's pid namespace). */
+static void
+add_listen_env (struct carrel_process *p, int n)
+{
+  char *vars[2] = { xasprintf ("LISTEN_FDS=%d", n), xstrdup ("LISTEN_PID=1") };
+  for (int v = 0; v < 2; v++)
+    {
+      size_t name_len = strchr (vars[v], '=') - vars[v] + 1;
+      size_t i;
+      for (i = 0; i < p->n_env && strncmp (p->env[i], vars[v], name_len) != 0; i++)
+        ;
+      if (i == p->n_env)
+        {
+          p->env = xrealloc (p->env, (p->n_env + 2) * sizeof (char *));
+          p->n_env++;
+          p->env[p->n_env] = NULL;
+        }
+      else
+        free (p->env[i]);
+      p->env[i] = vars[v];
+    }
+}
+
+/* Root of a user namespace that is not the host's (rootless podman runs us so): cgroups may not be
+ * delegated, so their failures are warnings, as for a user. */
+static bool
+in_user_namespace (void)
+{
+  char buf[128] = "";
+  cleanup_fd int fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  unsigned long a = 0, b = 0, n = 0;
+  if (fd < 0 || read (fd, buf, sizeof buf - 1) <= 0 || sscanf (buf, "%lu %lu %lu", &a, &b, &n) != 3)
+    return false;
+  return !(a == 0 && b == 0 && n == 4294967295UL);
 }
 
 static void
@@ -194,6 +233,18 @@ choose_reaper (pid_t supervisor, bool foreground)
   return REAPER_SUPERVISOR;
 }
 
+/* --preserve-fds: fds 3..3+N-1 are the caller's for the container; carrel's own must not sit there
+ * (they would shadow the caller's or be passed on). Best effort: on failure the fd stays. */
+static void
+move_above (int *fd, int min)
+{
+  int nfd;
+  if (*fd < 0 || *fd >= min || (nfd = fcntl (*fd, F_DUPFD_CLOEXEC, min)) < 0)
+    return;
+  close (*fd);
+  *fd = nfd;
+}
+
 static int
 spawn (struct create_ctx *c, int flags, struct carrel_error *err)
 {
@@ -216,6 +267,13 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
       close (cli_sup[1]);
       return carrel_fail (err, errno, "socketpair");
     }
+  for (int i = 0; i < 2; i++)
+    {
+      move_above (&cli_init[i], 3 + c->opts->preserve_fds);
+      move_above (&cli_sup[i], 3 + c->opts->preserve_fds);
+      move_above (&sup_init[i], 3 + c->opts->preserve_fds);
+    }
+  move_above (&c->console_sock, 3 + c->opts->preserve_fds);
   sc.init = (struct init_config){ .spec = c->spec,
                                   .id = c->opts->id,
                                   .rootfs = c->rootfs,
@@ -224,6 +282,7 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
                                   .start_sock = sup_init[1],
                                   .new_ns_flags = flags,
                                   .no_pivot = c->opts->no_pivot,
+                                  .no_new_keyring = c->opts->no_new_keyring,
                                   .preserve_fds = c->opts->preserve_fds,
                                   .console_socket = c->console_sock };
   /* The supervisor gets its own open file description: the create's lock must not outlive us. */
@@ -239,11 +298,13 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
       close (sup_init[1]);
       return carrel_fail (err, e, "open the state directory");
     }
+  move_above (&sc.state_dirfd, 3 + c->opts->preserve_fds);
   sc.cli_sock = cli_sup[1];
   sc.init_cli_sock = cli_init[1];
   sc.init_start_sock = sup_init[1];
   sc.start_sock = sup_init[0];
   sc.clone_flags = flags & ~CLONE_NEWTIME;
+  sc.cgroup_fd = cgroup_clone_fd (c->cgroup);
   /* Fork twice so the supervisor is orphaned at once and adopted by the nearest subreaper (an
    * engine's monitor such as conmon or the containerd shim) or by init. */
   pid = fork ();
@@ -299,6 +360,8 @@ create_container (struct create_ctx *c, struct carrel_error *err)
     return -1;
   if (load_bundle (c, err) < 0)
     return -1;
+  if (opts->listen_fds > 0)
+    add_listen_env (&c->spec->process, opts->listen_fds);
   if (ns_clone_flags (c->spec, &flags, err) < 0)
     return -1;
   if (opts->console_socket && terminal_connect (opts->console_socket, &c->console_sock, err) < 0)
@@ -319,8 +382,10 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   if (write_file_atomic (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0
       || state_write (c->dirfd, &c->st, err) < 0)
     goto out;
+  if (fault_point ("create.after-state-dir", err) < 0)
+    goto out;
 
-  if (cgroup_create (c->spec, opts->id, geteuid () != 0, &c->cgroup, err) < 0)
+  if (cgroup_create (c->spec, opts->id, geteuid () != 0 || in_user_namespace (), &c->cgroup, err) < 0)
     goto out;
   if (c->cgroup)
     {
@@ -329,6 +394,8 @@ create_container (struct create_ctx *c, struct carrel_error *err)
       if (state_write (c->dirfd, &c->st, err) < 0)
         goto out;
     }
+  if (fault_point ("create.after-cgroup", err) < 0)
+    goto out;
   init_sock = spawn (c, flags, err);
   if (init_sock < 0)
     goto out;
@@ -343,7 +410,11 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   c->init_pid = msg->pid;
   c->st.pid = msg->pid;
   c->st.supervisor_pid = c->sup_pid;
+  if (fault_point ("create.after-spawn", err) < 0)
+    goto out;
   if ((flags & CLONE_NEWUSER) && idmap_write (c->init_pid, c->spec, err) < 0)
+    goto out;
+  if (fault_point ("create.after-idmap", err) < 0)
     goto out;
   if (c->cgroup && cgroup_enter (c->cgroup, c->init_pid, err) < 0)
     goto out;
@@ -354,6 +425,8 @@ create_container (struct create_ctx *c, struct carrel_error *err)
         goto out;
     }
 
+  if (fault_point ("create.after-network", err) < 0)
+    goto out;
   state_json = hook_state_json (opts->id, "creating", c->init_pid, c->bundle, c->spec);
   if (sync_send (init_sock, SYNC_GO, 0, 0, state_json, err) < 0)
     goto out;
@@ -361,6 +434,8 @@ create_container (struct create_ctx *c, struct carrel_error *err)
     goto out;
   if (hooks_run (c->spec, CARREL_HOOK_PRESTART, state_json, err) < 0
       || hooks_run (c->spec, CARREL_HOOK_CREATE_RUNTIME, state_json, err) < 0)
+    goto out;
+  if (fault_point ("create.after-hooks", err) < 0)
     goto out;
   if (sync_send (init_sock, SYNC_HOOKS_DONE, 0, 0, state_json, err) < 0)
     goto out;
@@ -372,6 +447,8 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   c->st.status = CARREL_STATUS_CREATED;
 
   if (state_write (c->dirfd, &c->st, err) < 0)
+    goto out;
+  if (fault_point ("create.after-created", err) < 0)
     goto out;
   if (opts->pid_file && write_pid_file (opts->pid_file, c->init_pid, err) < 0)
     goto out;

@@ -9,10 +9,23 @@
 #include <sys/syscall.h>
 #include <linux/keyctl.h>
 
+#include "fault.h"
 #include "runtime.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
+
+/* A session keyring of the container's own (_ses.<id>), as runc does, so the container does not
+ * see the caller's keys. Kernels without keys, or a user namespace out of key quota: go on without. */
+static int
+join_session_keyring (const char *id, struct carrel_error *err)
+{
+  cleanup_free char *name = xasprintf ("_ses.%s", id);
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0 && errno != ENOSYS
+      && errno != EDQUOT)
+    return carrel_fail (err, errno, "join a new session keyring %s (--no-new-keyring skips it)", name);
+  return 0;
+}
 
 static int
 setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel_error *err)
@@ -31,8 +44,12 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
     }
   if (ns_join_paths (spec, err) < 0)
     return -1;
+  if (!cfg->no_new_keyring && join_session_keyring (cfg->id, err) < 0)
+    return -1;
   if (!new_mnt && !carrel_spec_namespace (spec, CLONE_NEWNS))
     return carrel_fail (err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+  if (fault_point ("init.before-mounts", err) < 0)
+    return -1;
   if (rootfs_prepare (cfg, err) < 0)
     return -1;
   rootfd = open (cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -41,6 +58,8 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
   if (mounts_apply (cfg, rootfd, err) < 0)
     return -1;
   if (devices_setup (cfg, rootfd, err) < 0)
+    return -1;
+  if (fault_point ("init.after-mounts", err) < 0)
     return -1;
   if (ns_set_names (spec, err) < 0)
     return -1;
@@ -52,6 +71,8 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
   if (hooks_run (spec, CARREL_HOOK_CREATE_CONTAINER, msg->data, err) < 0)
     return -1;
 
+  if (fault_point ("init.before-pivot", err) < 0)
+    return -1;
   if (rootfs_pivot (cfg, err) < 0)
     return -1;
   if (rootfs_finish (cfg, err) < 0)
@@ -77,6 +98,8 @@ container_init (struct init_config *cfg)
     goto fail;
 
   if (proc->terminal && terminal_setup_console (cfg, &err) < 0)
+    goto fail;
+  if (fault_point ("init.before-created", &err) < 0)
     goto fail;
   if (sync_send (cfg->cli_sock, SYNC_CREATED, 0, 0, NULL, &err) < 0)
     goto fail;

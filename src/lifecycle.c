@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 
 #include "cgroup.h"
+#include "fault.h"
 #include "network.h"
 #include "runtime.h"
 #include "state.h"
@@ -131,6 +132,8 @@ carrel_container_delete (const char *root, const char *id, bool force, struct ca
       carrel_wrap (err, "delete %s", id);
       goto out;
     }
+  if (fault_point ("delete.after-stop", err) < 0)
+    goto out;
   if (st.cgroup_path)
     {
       /* Without a pid namespace, processes may outlive the init: the cgroup knows them all. */
@@ -141,11 +144,16 @@ carrel_container_delete (const char *root, const char *id, bool force, struct ca
           carrel_wrap (err, "delete %s", id);
           goto out;
         }
+      if (fault_point ("delete.after-cgroup", err) < 0)
+        goto out;
     }
+  {
+    struct carrel_error ignored;
+    network_teardown_at (id, dirfd, &ignored);
+  }
   if (load_state_spec (dirfd, &spec, err) == 0)
     {
-      struct carrel_error ignored;
-      network_teardown (id, spec, &ignored);
+
       cleanup_free char *state_json = hook_state_json (id, "stopped", st.pid, st.bundle ? st.bundle : "", spec);
       if (hooks_run (spec, CARREL_HOOK_POSTSTOP, state_json, err) < 0)
         {

@@ -21,6 +21,7 @@ struct init_config
   int start_sock;     /* to the supervisor: start, and the error of a failed exec */
   int new_ns_flags;   /* CLONE_NEW* created by the clone */
   bool no_pivot;
+  bool no_new_keyring; /* keep the caller's session keyring instead of joining _ses.<id> */
   int preserve_fds;
   int console_socket; /* -1 when none */
 };
@@ -36,6 +37,7 @@ struct supervisor_config
   int init_start_sock;
   int start_sock;     /* the supervisor's end towards the init */
   int clone_flags;    /* CLONE_NEW* for the init's clone (no CLONE_NEWTIME: see namespaces.c) */
+  int cgroup_fd;      /* v2 cgroup directory for clone3's CLONE_INTO_CGROUP, or -1 */
 };
 
 __attribute__ ((noreturn)) void supervisor_main (struct supervisor_config *cfg);

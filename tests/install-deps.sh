@@ -4,8 +4,8 @@
 # Needs root only when something is missing; runs `apt-get update` only in that case.
 set -euo pipefail
 
-BUILD_PKGS=(gcc make pkg-config libseccomp-dev libcap-dev libmnl-dev libjansson-dev libcmocka-dev)
-RUN_PKGS=(busybox-static iproute2 jq util-linux procps uidmap valgrind)
+BUILD_PKGS=(gcc make pkg-config libseccomp-dev libcap-dev libmnl-dev libnftnl-dev libjansson-dev libcmocka-dev)
+RUN_PKGS=(busybox-static iproute2 nftables jq util-linux procps uidmap valgrind)
 
 wanted=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "$@")
 

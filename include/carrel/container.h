@@ -49,6 +49,8 @@ struct carrel_create_options
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;        /* extra fds after 0-2 passed into the container */
+  int listen_fds;          /* socket activation: the first preserve_fds are LISTEN_FDS; the process
+                            * gets LISTEN_FDS=n and LISTEN_PID=1 */
   bool foreground_run;     /* `run` without --detach: stdio stays with the caller */
   bool keep;               /* `run --keep`: do not delete after exit */
 };
@@ -68,6 +70,38 @@ char *carrel_state_to_json (const struct carrel_state *st, bool pretty);
 /* Ids in root, sorted. */
 int carrel_container_list (const char *root, char ***ids, size_t *n, struct carrel_error *err);
 int carrel_id_validate (const char *id, struct carrel_error *err);
+/* exec: a new process in a running container. The process is process_file (a process.json) or the
+ * container's own process with args and the other fields below applied. */
+struct carrel_exec_options
+{
+  const char *root;
+  const char *id;
+  const char *process_file;  /* NULL: build from the container's config and the fields below */
+  char *const *args;         /* with n_args > 0: replaces process.args */
+  size_t n_args;
+  bool tty;                  /* process.terminal */
+  const char *console_socket;
+  const char *pid_file;
+  bool detach;               /* return once the program runs; its parent becomes our subreaper */
+  const char *cwd;
+  char *const *env;          /* NAME=VALUE, replacing or adding */
+  size_t n_env;
+  bool has_user;
+  unsigned int uid, gid;
+  bool has_gid;
+  const unsigned int *additional_gids;
+  size_t n_additional_gids;
+  const int *caps;           /* added to the bounding, effective and permitted sets */
+  size_t n_caps;
+  bool no_new_privs;
+  int preserve_fds;
+};
+/* In the foreground, waits and stores the process's status in *exit_status (the code, or 128 +
+ * signal); detached, stores 0. */
+int carrel_container_exec (const struct carrel_exec_options *opts, int *exit_status, struct carrel_error *err);
+/* Host pids of the container's processes (its cgroup, else its pid namespace), sorted. */
+int carrel_container_pids (const char *root, const char *id, pid_t **pids, size_t *n, struct carrel_error *err);
+
 /* Where networks and VPSes persist: $CARREL_DATA_DIR or /var/lib/carrel. */
 const char *carrel_data_dir (void);
 

@@ -46,6 +46,7 @@ void cli_log (struct cli *cli, const char *level, const char *msg);
   X (resume, "thaw a paused container")                                                                    \
   X (update, "change the resource limits of a container")                                                  \
   X (events, "print container events and statistics")                                                      \
+  X (network, "manage built-in bridge networks")                                                           \
   X (spec, "write a default config.json")                                                                  \
   X (features, "print the features this runtime supports")
 

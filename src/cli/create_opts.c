@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "create_opts.h"
 
@@ -88,12 +89,18 @@ create_opts_parse (struct cli *cli, const char *cmd, int argc, char **argv, stru
           return -cli_usage_error (cli, cmd, "unknown option \"%s\"", argv[optind - 1]);
         }
     }
-  /* Socket activation: the fds systemd passed go to the container too. */
+  /* Socket activation, as sd_listen_fds(3) and runc read it: the fds are ours only when LISTEN_PID
+   * names us. They come first (from fd 3), then the --preserve-fds ones. */
   if (listen_fds && *listen_fds)
     {
-      int n;
-      if (parse_uint (listen_fds, &n) == 0 && n > o->preserve_fds)
-        o->preserve_fds = n;
+      int n, pid;
+      const char *listen_pid = getenv ("LISTEN_PID");
+      if (parse_uint (listen_fds, &n) == 0 && n > 0 && listen_pid && parse_uint (listen_pid, &pid) == 0
+          && pid == getpid ())
+        {
+          o->listen_fds = n;
+          o->preserve_fds += n;
+        }
     }
   if (cli_take_id (cli, cmd, argc, argv, optind, &o->id) != 0)
     return -1;

@@ -107,7 +107,7 @@ usage (FILE *f)
               "  --log-format text|json  format of --log (default text)\n"
               "  --debug                 print debug messages\n"
               "  --data-dir DIR          networks and VPSes (default /var/lib/carrel, or $CARREL_DATA_DIR)\n"
-              "  --systemd-cgroup        manage cgroups through systemd (not available yet)\n"
+              "  --systemd-cgroup        refused by create/run: carrel has no systemd cgroup driver\n"
               "  --rootless auto|true|false\n"
               "  -v, --version           print the version\n"
               "  -h, --help              this help\n\nSee carrel(1) and carrel-COMMAND(1).\n");
@@ -121,13 +121,29 @@ version (void)
           jansson_version_str ());
 }
 
+/* Root of a user namespace other than the initial one (rootless podman runs us so). */
+static bool
+in_user_namespace (void)
+{
+  char buf[128] = "";
+  FILE *f = fopen ("/proc/self/uid_map", "re");
+  unsigned long a = 0, b = 0, n = 0;
+  if (f == NULL)
+    return false;
+  if (fgets (buf, sizeof buf, f) == NULL || sscanf (buf, "%lu %lu %lu", &a, &b, &n) != 3)
+    n = 4294967295UL;
+  fclose (f);
+  return !(a == 0 && b == 0 && n == 4294967295UL);
+}
+
 static const char *
 default_root (void)
 {
-  const char *xdg;
-  if (geteuid () == 0)
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  const char *user = getenv ("USER");
+  /* As runc: $XDG_RUNTIME_DIR for a user, also as root of a user namespace unless USER=root. */
+  if (geteuid () == 0 && (!xdg || !*xdg || !in_user_namespace () || (user && strcmp (user, "root") == 0)))
     return "/run/carrel";
-  xdg = getenv ("XDG_RUNTIME_DIR");
   if (xdg && *xdg)
     {
       static char buf[4096];
@@ -221,6 +237,19 @@ main (int argc, char **argv)
     {
       usage (stderr);
       return 1;
+    }
+  if (cli.systemd_cgroup && (strcmp (argv[optind], "create") == 0 || strcmp (argv[optind], "run") == 0))
+    {
+      /* No systemd cgroup driver: say why, instead of making cgroups systemd does not know of. */
+      struct carrel_error err = { 0 };
+      if (access ("/run/systemd/system", F_OK) < 0)
+        carrel_fail (&err, 0,
+                     "--systemd-cgroup: no systemd manager on this host (/run/systemd/system is missing)");
+      else
+        carrel_fail (&err, 0,
+                     "--systemd-cgroup: carrel has no systemd cgroup driver; leave the option out "
+                     "(cgroupfs)");
+      return cli_report (&cli, &err);
     }
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp (argv[optind], commands[i].name) == 0)
