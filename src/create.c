@@ -284,7 +284,9 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
                                   .no_pivot = c->opts->no_pivot,
                                   .no_new_keyring = c->opts->no_new_keyring,
                                   .preserve_fds = c->opts->preserve_fds,
-                                  .console_socket = c->console_sock };
+                                  .console_socket = c->console_sock,
+                                  .cgroup_path = c->cgroup ? cgroup_path (c->cgroup) : NULL };
+
   /* The supervisor gets its own open file description: the create's lock must not outlive us. */
   sc.state_dirfd = openat (c->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (sc.state_dirfd < 0)
@@ -303,7 +305,10 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
   sc.init_cli_sock = cli_init[1];
   sc.init_start_sock = sup_init[1];
   sc.start_sock = sup_init[0];
-  sc.clone_flags = flags & ~CLONE_NEWTIME;
+  /* The time namespace is made by the supervisor (see namespaces.c); the cgroup namespace by the
+   * init once it is in its cgroup, so that the namespace's root is the container's cgroup. */
+  sc.clone_flags = flags & ~(CLONE_NEWTIME | CLONE_NEWCGROUP);
+
   sc.cgroup_fd = cgroup_clone_fd (c->cgroup);
   /* Fork twice so the supervisor is orphaned at once and adopted by the nearest subreaper (an
    * engine's monitor such as conmon or the containerd shim) or by init. */
@@ -418,9 +423,10 @@ create_container (struct create_ctx *c, struct carrel_error *err)
     goto out;
   if (c->cgroup && cgroup_enter (c->cgroup, c->init_pid, err) < 0)
     goto out;
-  if (flags & CLONE_NEWNET)
+  if ((flags & CLONE_NEWNET) && network_wanted (c->spec))
     {
       c->network_done = true;
+
       if (network_setup (opts->id, c->spec, c->init_pid, c->dirfd, err) < 0)
         goto out;
     }

@@ -44,6 +44,9 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
     }
   if (ns_join_paths (spec, err) < 0)
     return -1;
+  if ((cfg->new_ns_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+    return carrel_fail (err, errno, "create cgroup namespace");
+
   if (!cfg->no_new_keyring && join_session_keyring (cfg->id, err) < 0)
     return -1;
   if (!new_mnt && !carrel_spec_namespace (spec, CLONE_NEWNS))
@@ -63,6 +66,9 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
     return -1;
   if (ns_set_names (spec, err) < 0)
     return -1;
+  if ((cfg->new_ns_flags & CLONE_NEWNET) && ns_loopback_up (err) < 0)
+    return -1;
+
 
   /* prestart and createRuntime run in the runtime's namespaces: the CLI runs them. */
   if (sync_send (cfg->cli_sock, SYNC_HOOKS, 0, 0, NULL, err) < 0

@@ -9,6 +9,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 
+#include "idmap_mount.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -187,7 +188,8 @@ bind_remount (const char *target, unsigned long flags, struct carrel_error *err)
 }
 
 static int
-mount_cgroup (int rootfd, const char *dest_label, const char *target, unsigned long flags,
+mount_cgroup (int rootfd, const char *cgroup_rel, const char *dest_label, const char *target, unsigned long flags,
+
               struct carrel_error *err)
 {
   cleanup_fd int tmpfs_fd = -1;
@@ -243,9 +245,20 @@ mount_cgroup (int rootfd, const char *dest_label, const char *target, unsigned l
       if (mkdir (path, 0755) < 0 && errno != EEXIST)
         return carrel_fail (err, errno, "mkdir %s/%s", dest_label, name);
       if (mount ("cgroup", path, fstype, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
-        return carrel_fail (err, errno, "mount cgroup %s on %s/%s", controllers[0] ? controllers : "v2",
-                            dest_label, name);
+        {
+          /* In a user namespace v1 hierarchies cannot be mounted: bind the container's own cgroup
+           * from the host's hierarchy instead, as runc does. */
+          char host[4096];
+          char *own = end + 1;
+          int e = errno;
+          own[strcspn (own, "\n")] = '\0';
+          snprintf (host, sizeof host, "/sys/fs/cgroup/%s%s", name, cgroup_rel ? cgroup_rel : own);
+          if ((e != EPERM && e != EACCES) || mount (host, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+            return carrel_fail (err, e, "mount cgroup %s on %s/%s", controllers[0] ? controllers : "v2",
+                                dest_label, name);
+        }
     }
+
   if (flags & MS_RDONLY)
     return bind_remount (target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
   return 0;
@@ -284,7 +297,12 @@ mount_one (const struct init_config *cfg, int rootfd, const struct carrel_mount 
 
   if (bind)
     {
-      if (mount (source, target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) < 0)
+      if (idmap_mount_wanted (m))
+        {
+          if (idmap_mount_attach (cfg->spec, m, target, err) < 0)
+            return -1;
+        }
+      else if (mount (source, target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) < 0)
         return carrel_fail (err, errno, "bind mount %s on %s", source, m->destination);
       /* The new mount covers the old fd's dentry: reopen to reach it. */
       close (target_fd);
@@ -297,7 +315,8 @@ mount_one (const struct init_config *cfg, int rootfd, const struct carrel_mount 
     }
   else if (type && strcmp (type, "cgroup") == 0)
     {
-      if (mount_cgroup (rootfd, m->destination, target, flags, err) < 0)
+      if (mount_cgroup (rootfd, cfg->cgroup_path, m->destination, target, flags, err) < 0)
+
         return -1;
     }
   else

@@ -1,10 +1,17 @@
 /* Namespaces: which to create, which to join, and the time namespace's offsets. */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "ns_stage.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -80,9 +87,14 @@ ns_prepare_for_children (const struct carrel_spec *spec, struct carrel_error *er
   return 0;
 }
 
+/* Set in the stage before it clones the init: the init has its namespaces already. */
+static bool joined_by_stage;
+
 int
 ns_join_paths (const struct carrel_spec *spec, struct carrel_error *err)
 {
+  if (joined_by_stage)
+    return 0;
   const struct carrel_namespace *user = carrel_spec_namespace (spec, CLONE_NEWUSER);
   /* The user namespace first: joining it gives the capabilities to join the ones it owns. */
   if (user && user->path && join_one (user, err) < 0)
@@ -106,5 +118,117 @@ ns_set_names (const struct carrel_spec *spec, struct carrel_error *err)
     return carrel_fail (err, errno, "set hostname \"%s\"", spec->hostname);
   if (spec->domainname && spec->domainname[0] && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
     return carrel_fail (err, errno, "set domainname \"%s\"", spec->domainname);
+  return 0;
+}
+
+/* Joined by the stage: every namespace given by path but user (none with a new user namespace),
+ * pid and time (the supervisor joins those for its children). */
+static bool
+stage_joins (const struct carrel_namespace *ns)
+{
+  return ns->path && ns->clone_flag != CLONE_NEWUSER && ns->clone_flag != CLONE_NEWPID
+         && ns->clone_flag != CLONE_NEWTIME;
+}
+
+int
+ns_stage_begin (const struct carrel_spec *spec, int clone_flags, struct ns_stage *st, struct carrel_error *err)
+{
+  memset (st, 0, sizeof *st);
+  st->pipe[0] = st->pipe[1] = -1;
+  if (!(clone_flags & CLONE_NEWUSER))
+    return 0;
+  for (size_t i = 0; i < spec->linux_.n_namespaces; i++)
+    if (stage_joins (&spec->linux_.namespaces[i]))
+      st->active = true;
+  if (!st->active)
+    return 0;
+  st->flags = clone_flags;
+  if (pipe2 (st->pipe, O_CLOEXEC) < 0)
+    return carrel_fail (err, errno, "pipe for the namespace stage");
+  return 0;
+}
+
+struct stage_report
+{
+  pid_t pid;
+  struct carrel_error err;
+};
+
+void
+ns_stage_child (const struct carrel_spec *spec, struct ns_stage *st)
+{
+  struct stage_report rep = { 0 };
+  pid_t pid;
+  if (!st->active)
+    return;
+  close (st->pipe[0]);
+  for (size_t i = 0; i < spec->linux_.n_namespaces; i++)
+    if (stage_joins (&spec->linux_.namespaces[i]) && join_one (&spec->linux_.namespaces[i], &rep.err) < 0)
+      goto fail;
+  if (unshare (CLONE_NEWUSER) < 0)
+    {
+      carrel_fail (&rep.err, errno, "create the user namespace");
+      goto fail;
+    }
+  /* Capabilities in the new user namespace come with it: no need to wait for the maps here. */
+  if ((st->flags & ~CLONE_NEWUSER) && unshare (st->flags & ~CLONE_NEWUSER) < 0)
+    {
+      carrel_fail (&rep.err, errno, "create the container's namespaces (unshare)");
+      goto fail;
+    }
+  joined_by_stage = true;
+  pid = syscall (SYS_clone, (unsigned long) (CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
+  if (pid == 0)
+    {
+      close (st->pipe[1]);
+      return; /* the init */
+    }
+  if (pid < 0)
+    {
+      carrel_fail (&rep.err, errno, "clone the container's init");
+      goto fail;
+    }
+  rep.pid = pid;
+fail:
+  write_all (st->pipe[1], &rep, sizeof rep);
+  _exit (rep.pid > 0 ? 0 : 1);
+}
+
+pid_t
+ns_stage_finish (struct ns_stage *st, pid_t stage, bool reap, struct carrel_error *err)
+{
+  struct stage_report rep = { 0 };
+  ssize_t n;
+  close (st->pipe[1]);
+  n = read_all (st->pipe[0], &rep, sizeof rep);
+  close (st->pipe[0]);
+  if (reap)
+    while (waitpid (stage, NULL, 0) < 0 && errno == EINTR)
+      ;
+  if (n != (ssize_t) sizeof rep)
+    return carrel_fail (err, EPROTO, "the namespace stage died");
+  if (rep.pid <= 0)
+    {
+      *err = rep.err;
+      return -1;
+    }
+  return rep.pid;
+}
+
+/* A new network namespace gets its loopback up, from inside: no netlink socket and no setns
+ * dance in the runtime (which an unprivileged caller could not undo). */
+int
+ns_loopback_up (struct carrel_error *err)
+{
+  struct ifreq ifr = { 0 };
+  cleanup_fd int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return carrel_fail (err, errno, "bring up lo: socket");
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
+    return carrel_fail (err, errno, "bring up lo: get flags");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
+    return carrel_fail (err, errno, "bring up lo");
   return 0;
 }

@@ -136,8 +136,15 @@ build_env (const struct carrel_process *proc)
   char **env = xcalloc (n + 3, sizeof (char *));
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
-    env[k++] = proc->env[i];
+    {
+      /* Socket activation names the process that owns the fds: us, as the container sees us. */
+      if (strncmp (proc->env[i], "LISTEN_PID=", 11) == 0)
+        env[k++] = xasprintf ("LISTEN_PID=%d", getpid ());
+      else
+        env[k++] = proc->env[i];
+    }
   if (env_get (proc->env, n, "HOME") == NULL)
+
     {
       cleanup_free char *home = home_of (proc->user.uid);
       env[k++] = xasprintf ("HOME=%s", home);
@@ -195,6 +202,8 @@ process_exec (const struct init_config *cfg, const struct carrel_process *proc, 
   char program[4096];
   char **env;
   const char *path_env;
+  bool has_seccomp = cfg->spec->linux_.has_seccomp;
+  bool seccomp_early = false;
 
   if (proc->n_args == 0)
     {
@@ -202,6 +211,12 @@ process_exec (const struct init_config *cfg, const struct carrel_process *proc, 
       goto fail;
     }
   if (caps_drop_bounding (proc, &err) < 0)
+    goto fail;
+  /* Without noNewPrivileges the kernel wants CAP_SYS_ADMIN to load a filter: load it while we
+   * still have it when the process will not (as runc does); otherwise as late as possible, so
+   * that it covers the program's execve and little of carrel's own work. */
+  seccomp_early = has_seccomp && seccomp_load_before_identity (proc);
+  if (seccomp_early && seccomp_apply (&cfg->spec->linux_.seccomp, cfg, &err) < 0)
     goto fail;
   if (set_identity (proc, &err) < 0)
     goto fail;
@@ -223,14 +238,16 @@ process_exec (const struct init_config *cfg, const struct carrel_process *proc, 
   path_env = env_get (proc->env, proc->n_env, "PATH");
   if (find_program (proc->args[0], path_env ? path_env : DEFAULT_PATH, program, sizeof program, &err) < 0)
     goto fail;
-  if (cfg->spec->linux_.has_seccomp && seccomp_apply (&cfg->spec->linux_.seccomp, cfg, &err) < 0)
-    goto fail;
   /* Only 0-2 (and what --preserve-fds asked for) reach the program; the report fd is CLOEXEC. */
   syscall (SYS_close_range, 3 + cfg->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   {
+    /* Before the filter: a profile that denies sendmsg must not turn a good start into a failure.
+     * An ERROR after EXECUTING still fails the start. */
     struct carrel_error ignored;
     sync_send (report_fd, SYNC_EXECUTING, 0, 0, NULL, &ignored);
   }
+  if (has_seccomp && !seccomp_early && seccomp_apply (&cfg->spec->linux_.seccomp, cfg, &err) < 0)
+    goto fail;
   {
     char **argv = xcalloc (proc->n_args + 1, sizeof (char *));
     memcpy (argv, proc->args, proc->n_args * sizeof (char *));

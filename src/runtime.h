@@ -22,6 +22,8 @@ struct init_config
   int new_ns_flags;   /* CLONE_NEW* created by the clone */
   bool no_pivot;
   bool no_new_keyring; /* keep the caller's session keyring instead of joining _ses.<id> */
+  const char *cgroup_path; /* relative to the hierarchy roots, NULL without a cgroup */
+
   int preserve_fds;
   int console_socket; /* -1 when none */
 };
@@ -50,6 +52,8 @@ int ns_prepare_for_children (const struct carrel_spec *spec, struct carrel_error
 /* In the init: join namespaces given by path (user first). */
 int ns_join_paths (const struct carrel_spec *spec, struct carrel_error *err);
 int ns_set_names (const struct carrel_spec *spec, struct carrel_error *err);
+int ns_loopback_up (struct carrel_error *err);
+
 
 /* idmap.c: write uid_map/gid_map of pid (as root, or through newuidmap/newgidmap). */
 int idmap_write (pid_t pid, const struct carrel_spec *spec, struct carrel_error *err);

@@ -389,6 +389,11 @@ supervisor_main (struct supervisor_config *cfg)
   if (stage.active && (pid = ns_stage_finish (&stage, pid, !s.monitor_reaps, &err)) < 0)
     goto fail;
   s.init_pid = pid;
+  /* The fds passed to the container (--preserve-fds) are the container's: a pipe's reader must see
+   * EOF when the container closes it, not when the supervisor goes. carrel's own fds lie above. */
+  if (cfg->init.preserve_fds > 0)
+    syscall (SYS_close_range, 3, 3 + cfg->init.preserve_fds - 1, 0);
+
   idmap_mounts_release (); /* the init has its copies */
   if (s.monitor_reaps)
     {
