@@ -99,14 +99,27 @@ caps_apply (const struct carrel_process *proc, struct carrel_error *err)
       return carrel_fail (err, e, "set process capabilities");
     }
   cap_free (caps);
-  prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+    return carrel_fail (err, errno, "clear the ambient capability set");
   for (size_t i = 0; i < c->n_ambient; i++)
     {
-      if (c->ambient[i] > last_cap ())
+      int cap = c->ambient[i];
+      if (cap > last_cap ())
         continue;
-      /* The kernel refuses ambient caps that are not permitted and inheritable: skip those, as runc does. */
-      if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c->ambient[i], 0, 0) < 0 && errno != EPERM)
-        return carrel_fail (err, errno, "raise ambient %s", carrel_cap_name (c->ambient[i]));
+      /* The kernel only raises an ambient cap that is both permitted and inheritable. It matters
+       * for a non-root user (ambient caps are how it keeps them across execve); for root the file
+       * capabilities of execve give the bounding set anyway, so stay quiet there (runc's default
+       * config lists ambient caps without inheritable ones). */
+      if (!in_list (c->permitted, c->n_permitted, cap) || !in_list (c->inheritable, c->n_inheritable, cap))
+        {
+          if (proc->user.uid != 0)
+            carrel_warn ("process.capabilities.ambient: %s is not in both the permitted and the inheritable "
+                         "set, skipped",
+                         carrel_cap_name (cap));
+          continue;
+        }
+      if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+        return carrel_fail (err, errno, "process.capabilities.ambient: raise %s", carrel_cap_name (cap));
     }
   return 0;
 }

@@ -23,6 +23,26 @@ strv (const char *const *v, size_t n)
 
 #define N(a) (sizeof (a) / sizeof ((a)[0]))
 
+/* config/seccomp-default.json, embedded by the Makefile (build/gen/seccomp_default.c). */
+extern const char carrel_default_seccomp_json[];
+
+/* The profile, with the architectures of this build's host (the file lists x86's). */
+static json_t *
+default_seccomp (void)
+{
+  json_t *sc = json_loads (carrel_default_seccomp_json, 0, NULL);
+#if defined(__aarch64__)
+  json_object_set_new (sc, "architectures", json_pack ("[s, s]", "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"));
+#elif defined(__s390x__)
+  json_object_set_new (sc, "architectures", json_pack ("[s, s]", "SCMP_ARCH_S390X", "SCMP_ARCH_S390"));
+#elif defined(__riscv) && __riscv_xlen == 64
+  json_object_set_new (sc, "architectures", json_pack ("[s]", "SCMP_ARCH_RISCV64"));
+#elif !defined(__x86_64__) && !defined(__i386__)
+  json_object_del (sc, "architectures"); /* the native one only */
+#endif
+  return sc;
+}
+
 static json_t *
 mount (const char *dest, const char *type, const char *src, const char *const *opts, size_t n)
 {
@@ -80,6 +100,7 @@ carrel_default_config (bool rootless, unsigned uid, unsigned gid)
 
   linux_ = json_pack ("{s:o, s:o, s:o}", "namespaces", ns, "maskedPaths", strv (masked, N (masked)),
                       "readonlyPaths", strv (readonly, N (readonly)));
+  json_object_set_new (linux_, "seccomp", default_seccomp ());
   if (rootless)
     {
       json_object_set_new (linux_, "uidMappings",

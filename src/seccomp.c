@@ -1,11 +1,15 @@
-/* linux.seccomp compiled with libseccomp. Actions are table indexes (see tables.c). */
+/* linux.seccomp compiled with libseccomp. Actions are carrel's kinds (the index in
+ * carrel_seccomp_actions), operators and architectures are libseccomp's values (see tables.c). */
 #include <errno.h>
+#include <linux/capability.h>
 #include <seccomp.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "seccomp_filter.h"
 #include "util.h"
 
+/* The kinds of carrel_seccomp_actions, in table order. */
 enum
 {
   ACT_KILL,
@@ -19,12 +23,16 @@ enum
   ACT_NOTIFY
 };
 
+#define MAX_SYSCALL_ARGS 6
+
 static uint32_t
 to_libseccomp (int action, bool has_errno, uint32_t errno_ret)
 {
   switch (action)
     {
     case ACT_KILL:
+      /* SCMP_ACT_KILL is libseccomp's (and the kernel's original) kill-the-thread, as in runc. */
+      return SCMP_ACT_KILL_THREAD;
     case ACT_KILL_THREAD:
       return SCMP_ACT_KILL_THREAD;
     case ACT_KILL_PROCESS:
@@ -39,80 +47,210 @@ to_libseccomp (int action, bool has_errno, uint32_t errno_ret)
       return SCMP_ACT_LOG;
     case ACT_NOTIFY:
       return SCMP_ACT_NOTIFY;
+    case ACT_ALLOW:
     default:
       return SCMP_ACT_ALLOW;
     }
 }
 
+bool
+seccomp_uses_notify (const struct carrel_seccomp *sc)
+{
+  if (sc->default_action == ACT_NOTIFY)
+    return true;
+  for (size_t i = 0; i < sc->n_syscalls; i++)
+    if (sc->syscalls[i].action == ACT_NOTIFY)
+      return true;
+  return false;
+}
+
+static int
+set_flags (scmp_filter_ctx ctx, const struct carrel_seccomp *sc, struct carrel_error *err)
+{
+  int r;
+  /* carrel sets no_new_privs itself from process.noNewPrivileges; libseccomp would force it. */
+  r = seccomp_attr_set (ctx, SCMP_FLTATR_CTL_NNP, 0);
+  if (r < 0)
+    return carrel_fail (err, -r, "linux.seccomp: clear libseccomp's no_new_privs attribute");
+  /* A binary tree keeps long allowlists (the default profile) fast; older kernels ignore it. */
+  seccomp_attr_set (ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+  for (size_t i = 0; i < sc->n_flags; i++)
+    {
+      enum scmp_filter_attr attr;
+      switch (sc->flags[i])
+        {
+        case 1: /* SECCOMP_FILTER_FLAG_TSYNC */
+          attr = SCMP_FLTATR_CTL_TSYNC;
+          break;
+        case 2: /* SECCOMP_FILTER_FLAG_LOG */
+          attr = SCMP_FLTATR_CTL_LOG;
+          break;
+        case 4: /* SECCOMP_FILTER_FLAG_SPEC_ALLOW */
+          attr = SCMP_FLTATR_CTL_SSB;
+          break;
+        default:
+          /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs libseccomp 2.6. */
+          carrel_warn ("linux.seccomp.flags[%zu]: not supported by libseccomp %d.%d, ignored", i,
+                       SCMP_VER_MAJOR, SCMP_VER_MINOR);
+          continue;
+        }
+      r = seccomp_attr_set (ctx, attr, 1);
+      if (r == -EOPNOTSUPP || r == -EINVAL)
+        carrel_warn ("linux.seccomp.flags[%zu]: not supported by this kernel, ignored", i);
+      else if (r < 0)
+        return carrel_fail (err, -r, "linux.seccomp.flags[%zu]", i);
+    }
+  return 0;
+}
+
+/* One rule for one syscall. libseccomp takes one comparison per argument in a rule; when a rule
+ * compares the same argument twice, each comparison becomes a rule of its own (the syscall matches
+ * when any does), as runc and crun do. Otherwise the comparisons are ANDed in one rule. */
+static int
+add_rule (scmp_filter_ctx ctx, uint32_t act, int nr, const struct carrel_seccomp_rule *rule, size_t idx,
+          const char *name, struct carrel_error *err)
+{
+  struct scmp_arg_cmp cmp[MAX_SYSCALL_ARGS];
+  unsigned count[MAX_SYSCALL_ARGS] = { 0 };
+  bool same_index = false;
+  int r;
+
+  for (size_t a = 0; a < rule->n_args; a++)
+    {
+      const struct carrel_seccomp_arg *arg = &rule->args[a];
+      if (arg->index >= MAX_SYSCALL_ARGS)
+        return carrel_fail (err, EINVAL, "linux.seccomp.syscalls[%zu].args[%zu].index: must be 0-5", idx, a);
+      if (++count[arg->index] > 1)
+        same_index = true;
+    }
+  if (rule->n_args == 0)
+    r = seccomp_rule_add_array (ctx, act, nr, 0, NULL);
+  else if (!same_index)
+    {
+      for (size_t a = 0; a < rule->n_args; a++)
+        cmp[a] = (struct scmp_arg_cmp){ .arg = rule->args[a].index,
+                                        .op = rule->args[a].op,
+                                        .datum_a = rule->args[a].value,
+                                        .datum_b = rule->args[a].value_two };
+      r = seccomp_rule_add_array (ctx, act, nr, rule->n_args, cmp);
+    }
+  else
+    {
+      r = 0;
+      for (size_t a = 0; a < rule->n_args && r == 0; a++)
+        {
+          cmp[0] = (struct scmp_arg_cmp){ .arg = rule->args[a].index,
+                                          .op = rule->args[a].op,
+                                          .datum_a = rule->args[a].value,
+                                          .datum_b = rule->args[a].value_two };
+          r = seccomp_rule_add_array (ctx, act, nr, 1, cmp);
+        }
+    }
+  if (r < 0)
+    return carrel_fail (err, -r, "linux.seccomp.syscalls[%zu]: add the rule for %s", idx, name);
+  return 0;
+}
+
 int
-seccomp_apply (const struct carrel_seccomp *sc, const struct init_config *cfg, struct carrel_error *err)
+seccomp_build (const struct carrel_seccomp *sc, scmp_filter_ctx *out, struct carrel_error *err)
 {
   uint32_t def = to_libseccomp (sc->default_action, sc->has_default_errno_ret, sc->default_errno_ret);
-  scmp_filter_ctx ctx = seccomp_init (def);
+  scmp_filter_ctx ctx;
   int r;
-  (void) cfg;
+
+  if (seccomp_uses_notify (sc) && sc->listener_path == NULL)
+    return carrel_fail (err, EINVAL, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY");
+  if (sc->default_action == ACT_NOTIFY)
+    /* The agent would have to answer every syscall, the runtime's own included. */
+    return carrel_fail (err, EINVAL, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default");
+  ctx = seccomp_init (def);
   if (ctx == NULL)
-    return carrel_fail (err, ENOMEM, "linux.seccomp: seccomp_init");
+    return carrel_fail (err, EINVAL, "linux.seccomp: libseccomp refused the default action");
+  if (set_flags (ctx, sc, err) < 0)
+    goto fail;
   for (size_t i = 0; i < sc->n_architectures; i++)
     {
       r = seccomp_arch_add (ctx, sc->architectures[i]);
       if (r < 0 && r != -EEXIST)
         {
-          seccomp_release (ctx);
-          return carrel_fail (err, -r, "linux.seccomp.architectures[%zu]", i);
-        }
-    }
-  for (size_t i = 0; i < sc->n_flags; i++)
-    {
-      int f = sc->flags[i];
-      enum scmp_filter_attr attr;
-      if (f == 1)
-        attr = SCMP_FLTATR_CTL_TSYNC;
-      else if (f == 2)
-        attr = SCMP_FLTATR_CTL_LOG;
-      else if (f == 4)
-        attr = SCMP_FLTATR_CTL_SSB;
-      else
-        {
-          carrel_warn ("linux.seccomp.flags[%zu]: not supported by this libseccomp, ignored", i);
-          continue;
-        }
-      r = seccomp_attr_set (ctx, attr, 1);
-      if (r < 0 && r != -EOPNOTSUPP && r != -EINVAL)
-        {
-          seccomp_release (ctx);
-          return carrel_fail (err, -r, "linux.seccomp.flags[%zu]", i);
+          carrel_fail (err, -r, "linux.seccomp.architectures[%zu]", i);
+          goto fail;
         }
     }
   for (size_t i = 0; i < sc->n_syscalls; i++)
     {
       const struct carrel_seccomp_rule *rule = &sc->syscalls[i];
       uint32_t act = to_libseccomp (rule->action, rule->has_errno_ret, rule->errno_ret);
-      struct scmp_arg_cmp cmp[6];
-      size_t nargs = rule->n_args > 6 ? 6 : rule->n_args;
+      /* libseccomp refuses a rule whose action is the default: it would change nothing anyway. */
       if (act == def)
         continue;
-      for (size_t a = 0; a < nargs; a++)
-        cmp[a] = (struct scmp_arg_cmp){ .arg = rule->args[a].index,
-                                        .op = rule->args[a].op,
-                                        .datum_a = rule->args[a].value,
-                                        .datum_b = rule->args[a].value_two };
       for (size_t n = 0; n < rule->n_names; n++)
         {
           int nr = seccomp_syscall_resolve_name (rule->names[n]);
           if (nr == __NR_SCMP_ERROR)
-            continue; /* unknown on this arch: skipped, as the spec allows */
-          r = seccomp_rule_add_array (ctx, act, nr, nargs, cmp);
-          if (r < 0)
             {
-              seccomp_release (ctx);
-              return carrel_fail (err, -r, "linux.seccomp.syscalls[%zu]: add rule for %s", i, rule->names[n]);
+              carrel_debug ("linux.seccomp.syscalls[%zu]: %s is unknown on this architecture, skipped", i,
+                            rule->names[n]);
+              continue;
             }
+          if (add_rule (ctx, act, nr, rule, i, rule->names[n], err) < 0)
+            goto fail;
         }
     }
-  r = seccomp_load (ctx);
-  seccomp_release (ctx);
-  if (r < 0)
-    return carrel_fail (err, -r, "linux.seccomp: load the filter");
+  *out = ctx;
   return 0;
+fail:
+  seccomp_release (ctx);
+  return -1;
+}
+
+int
+seccomp_load_filter (const struct carrel_seccomp *sc, int notify_sock, struct carrel_error *err)
+{
+  scmp_filter_ctx ctx = NULL;
+  int r, fd;
+  if (seccomp_build (sc, &ctx, err) < 0)
+    return -1;
+  r = seccomp_load (ctx);
+  if (r < 0)
+    {
+      seccomp_release (ctx);
+      if (r == -EACCES)
+        return carrel_fail (err, EACCES,
+                            "linux.seccomp: load the filter (needs noNewPrivileges or CAP_SYS_ADMIN)");
+      return carrel_fail (err, -r, "linux.seccomp: load the filter");
+    }
+  if (!seccomp_uses_notify (sc))
+    {
+      seccomp_release (ctx);
+      return 0;
+    }
+  fd = seccomp_notify_fd (ctx);
+  seccomp_release (ctx);
+  if (fd < 0)
+    return carrel_fail (err, -fd, "linux.seccomp: get the notification fd");
+  /* The container must not keep it: it could answer its own syscalls. */
+  r = seccomp_notify_handoff (notify_sock, fd, err);
+  close (fd);
+  return r;
+}
+
+int
+seccomp_apply (const struct carrel_seccomp *sc, const struct init_config *cfg, struct carrel_error *err)
+{
+  return seccomp_load_filter (sc, cfg->start_sock, err);
+}
+
+bool
+seccomp_load_before_identity (const struct carrel_process *proc)
+{
+  const struct carrel_capabilities *c = &proc->capabilities;
+  if (proc->no_new_privileges)
+    return false;
+  if (!proc->has_capabilities)
+    return proc->user.uid != 0; /* root keeps its capabilities; others lose them at setuid */
+  for (size_t i = 0; i < c->n_effective; i++)
+    if (c->effective[i] == CAP_SYS_ADMIN)
+      return false;
+  return true;
 }

@@ -1,10 +1,43 @@
-/* linux.seccomp compiled with libseccomp and loaded as the last step before execve. */
+/* linux.seccomp compiled with libseccomp, loaded as late as the kernel allows before execve, and
+ * the SCMP_ACT_NOTIFY listener fd handed to the agent at linux.seccomp.listenerPath. */
 #ifndef CARREL_SECCOMP_FILTER_H
 #define CARREL_SECCOMP_FILTER_H
+
+#include <seccomp.h>
+#include <stdbool.h>
+#include <sys/types.h>
 
 #include "carrel/spec.h"
 #include "runtime.h"
 
+/* A message on the init's start socket (same header as src/sync.h, a type outside enum sync_type):
+ * the init loaded a filter with SCMP_ACT_NOTIFY rules; the next packet carries the listener fd
+ * (SCM_RIGHTS). The supervisor answers SYNC_OK or SYNC_ERROR. */
+#define SYNC_SECCOMP_NOTIFY 64
+
+/* Compile the filter without loading it. Unknown syscall names for the architecture are skipped;
+ * errors name the JSON path ("linux.seccomp.syscalls[3]: ..."). */
+int seccomp_build (const struct carrel_seccomp *sc, scmp_filter_ctx *out, struct carrel_error *err);
+
+/* Compile and load. When the profile has SCMP_ACT_NOTIFY rules, the listener fd goes to the
+ * supervisor over notify_sock (which forwards it to listenerPath) and is closed here. */
+int seccomp_load_filter (const struct carrel_seccomp *sc, int notify_sock, struct carrel_error *err);
+/* The same for the container's init: notify_sock is cfg->start_sock. */
 int seccomp_apply (const struct carrel_seccomp *sc, const struct init_config *cfg, struct carrel_error *err);
+
+bool seccomp_uses_notify (const struct carrel_seccomp *sc);
+
+/* Without noNewPrivileges, loading a filter needs CAP_SYS_ADMIN: true when the process will not
+ * have it in its effective set after the uid change and process.capabilities, so the filter must
+ * be loaded before them (as runc does). */
+bool seccomp_load_before_identity (const struct carrel_process *proc);
+
+/* seccomp_notify.c: init side: send notify_fd and wait for the supervisor's answer. */
+int seccomp_notify_handoff (int sock, int notify_fd, struct carrel_error *err);
+/* Supervisor side, after it received SYNC_SECCOMP_NOTIFY on init_sock: take the fd, connect to
+ * linux.seccomp.listenerPath and send the container process state (config-linux.md) with the fd,
+ * then answer the init. state_json is the container's state (the start message's). */
+void seccomp_notify_forward (int init_sock, const struct carrel_spec *spec, const char *state_json,
+                             pid_t pid);
 
 #endif
