@@ -1,0 +1,194 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2016 # jq programs in single quotes
+# Fault injection: build-fault/carrel (`make fault-build`) fails or dies at a named step of create,
+# start and delete (src/fault.h). After every fault nothing may be left (state dir, mounts,
+# cgroups, processes), or `delete --force` removes everything; the state never says running for a
+# process that is gone. Each test checks, through CARREL_FAULT_LOG, that its point was reached.
+
+FAULT_BIN=${CARREL_FAULT_BIN:-$CARREL_REPO/build-fault/carrel}
+
+# fcarrel ARGS...: the fault build with the test's --root (CARREL_FAULT comes from the caller).
+fcarrel() { CARREL_BIN=$FAULT_BIN carrel "$@"; }
+
+fault_setup() {
+  [ -x "$FAULT_BIN" ] || skip "$FAULT_BIN is missing (make fault-build)"
+  : >"$TEST_DIR/fault.log"
+  export CARREL_FAULT_LOG=$TEST_DIR/fault.log
+}
+
+# reached POINT: the point was passed at least once since the log was last emptied.
+reached() { grep -q "^$1 " "$TEST_DIR/fault.log"; }
+
+# state_is_honest ID: no state dir, or `state` works and says running/created only while the
+# recorded pid is alive.
+state_is_honest() {
+  local id=$1 out status pid
+  [ -d "$TEST_ROOT/$id" ] || return 0
+  out=$(carrel state "$id" 2>/dev/null) || fail "state $id fails after the fault: $(carrel state "$id" 2>&1 | head -n1)"
+  status=$(jq -r .status <<<"$out")
+  pid=$(jq -r '.pid // 0' <<<"$out")
+  case $status in
+    running | created | paused)
+      [ "$pid" -gt 0 ] && pid_alive "$pid" || fail "state of $id says $status for pid $pid, which is gone"
+      ;;
+  esac
+}
+
+no_cgroup_left() {
+  local left
+  # find fails when a cgroup of another test vanishes under it: only its output counts.
+  left=$(__carrel_cgroups_named "$TEST_TAG" || true)
+  [ -z "$left" ] || fail "cgroups left: $left"
+}
+
+# settle ID: wait (bounded) until the processes of a failed or killed create are gone.
+settle() {
+  local i
+  for ((i = 0; i < 250; i++)); do
+    [ -z "$(__carrel_tagged_pids "$TEST_TAG" "$TEST_DIR")" ] && return 0
+    sleep 0.02
+  done
+}
+
+# clean_after ID: whatever the fault left, a normal `delete --force` removes it all.
+clean_after() {
+  local id=$1
+  state_is_honest "$id"
+  if [ -d "$TEST_ROOT/$id" ]; then
+    assert_exit 0 carrel delete --force "$id"
+  fi
+  settle "$id"
+  assert_nothing_left "$id"
+  no_cgroup_left
+}
+
+# create_fault POINT [SETUP]: create fails at POINT with one clear error and leaves nothing; then the
+# create dies at POINT (SIGKILL of whichever process passes it) and delete --force cleans up.
+create_fault() {
+  local point=$1 id=$ID-e
+  fault_setup
+  set_args sleep 30
+  CARREL_FAULT=$point assert_exit 1 fcarrel create --bundle "$BUNDLE" "$id"
+  reached "$point" || skip "fault point $point is not reached by this configuration"
+  assert_error_line "injected fault at $point"
+  settle "$id"
+  assert_nothing_left "$id"
+  no_cgroup_left
+
+  id=$ID-d
+  : >"$TEST_DIR/fault.log"
+  LAST_RC=0
+  CARREL_FAULT=die:$point fcarrel create --bundle "$BUNDLE" "$id" </dev/null >/dev/null 2>"$TEST_DIR/die.err" || LAST_RC=$?
+  reached "$point" || fail "fault point $point was not reached the second time"
+  # The CLI itself died (137), or it reports that a process of the container died.
+  [ "$LAST_RC" -ne 0 ] || fail "create succeeded although die:$point killed a process"
+  settle "$id"
+  clean_after "$id"
+  # The id is free again and a plain create works.
+  ct_create "$id"
+  assert_exit 0 carrel delete --force "$id"
+  assert_nothing_left "$id"
+}
+
+test_fault_create_after_state_dir() { create_fault create.after-state-dir; }
+test_fault_create_after_cgroup() { create_fault create.after-cgroup; }
+test_fault_create_after_spawn() { create_fault create.after-spawn; }
+test_fault_create_after_idmap() { create_fault create.after-idmap; }
+test_fault_create_after_network() { create_fault create.after-network; }
+test_fault_create_after_hooks() { create_fault create.after-hooks; }
+test_fault_create_after_created() { create_fault create.after-created; }
+test_fault_init_before_mounts() { create_fault init.before-mounts; }
+test_fault_init_after_mounts() { create_fault init.after-mounts; }
+test_fault_init_before_pivot() { create_fault init.before-pivot; }
+test_fault_init_before_created() { create_fault init.before-created; }
+test_fault_supervisor_before_clone() { create_fault supervisor.before-clone; }
+
+# The supervisor fails or dies right after it recorded the exit: the state says stopped with the
+# exit code, and delete removes everything.
+exit_record_fault() {
+  local mode=$1 point=supervisor.after-exit-record
+  fault_setup
+  sh_args 'exit 3'
+  CARREL_FAULT=$mode$point ct_create_fault "$ID"
+  CARREL_FAULT=$mode$point assert_exit 0 fcarrel start "$ID"
+  wait_status "$ID" stopped
+  wait_for 5 reached "$point"
+  assert_eq 3 "$(ct_state "$ID" | jq -r .exitCode)" "exitCode after the supervisor's fault"
+  assert_exit 0 carrel delete "$ID"
+  settle "$ID"
+  assert_nothing_left "$ID"
+  no_cgroup_left
+}
+
+ct_create_fault() {
+  local rc=0
+  fcarrel create --bundle "$BUNDLE" "$1" </dev/null >>"$TEST_DIR/$1.out" 2>>"$TEST_DIR/$1.err" || rc=$?
+  [ "$rc" -eq 0 ] || fail "create $1: exit $rc: $(__carrel_show "$(cat "$TEST_DIR/$1.err")")"
+}
+
+test_fault_supervisor_after_exit_record() { exit_record_fault ""; }
+test_fault_supervisor_dies_after_exit_record() { exit_record_fault die:; }
+
+# A foreground run whose supervisor dies after recording the exit: run fails or returns the code,
+# and what is left is stopped and deletable.
+test_fault_run_when_supervisor_dies_after_exit_record() {
+  local point=supervisor.after-exit-record
+  fault_setup
+  sh_args 'exit 3'
+  LAST_RC=0
+  CARREL_FAULT=die:$point fcarrel run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$TEST_DIR/run.err" || LAST_RC=$?
+  reached "$point" || fail "fault point $point was not reached"
+  case $LAST_RC in 1 | 3) ;; *) fail "run: exit $LAST_RC: $(cat "$TEST_DIR/run.err")" ;; esac
+  clean_after "$ID"
+}
+
+# delete fails or dies at POINT: the container's process is gone already, the state does not lie,
+# and the next delete --force finishes the job.
+delete_fault() {
+  local point=$1 mode
+  fault_setup
+  set_args sleep 30
+  for mode in "" die:; do
+    : >"$TEST_DIR/fault.log"
+    ct_create "$ID"
+    ct_start "$ID"
+    local pid
+    pid=$(ct_pid "$ID")
+    LAST_RC=0
+    CARREL_FAULT=$mode$point fcarrel delete --force "$ID" </dev/null >/dev/null 2>"$TEST_DIR/del.err" || LAST_RC=$?
+    reached "$point" || skip "fault point $point is not reached by this configuration"
+    [ "$LAST_RC" -ne 0 ] || fail "delete succeeded although ${mode:-fail:}$point"
+    if [ -z "$mode" ]; then
+      LAST_ERR=$(cat "$TEST_DIR/del.err")
+      assert_error_line "injected fault at $point"
+    fi
+    wait_for 5 pid_gone "$pid"
+    state_is_honest "$ID"
+    assert_exit 0 carrel delete --force "$ID"
+    settle "$ID"
+    assert_nothing_left "$ID"
+    no_cgroup_left
+  done
+}
+
+test_fault_delete_after_stop() { delete_fault delete.after-stop; }
+test_fault_delete_after_cgroup() { delete_fault delete.after-cgroup; }
+
+# With no fault asked for, the fault build behaves as the normal one and passes every point of a
+# lifecycle (the list the tests above cover).
+test_fault_build_without_fault_runs_a_lifecycle() {
+  fault_setup
+  set_args sleep 30
+  ct_create_fault "$ID"
+  CARREL_BIN=$FAULT_BIN ct_start "$ID"
+  assert_status "$ID" running
+  assert_exit 0 fcarrel delete --force "$ID"
+  local p missing=""
+  for p in create.after-state-dir create.after-cgroup create.after-spawn create.after-idmap \
+    create.after-network create.after-hooks create.after-created init.before-mounts \
+    init.after-mounts init.before-pivot init.before-created supervisor.before-clone delete.after-stop; do
+    reached "$p" || missing+="$p "
+  done
+  [ -z "$missing" ] || fail "fault points not reached in a lifecycle: $missing"
+  assert_nothing_left "$ID"
+}
