@@ -131,6 +131,7 @@ bench: deps all $(BUILD)/bench/timer
 install: all
 	install -D -m 0755 $(BUILD)/carrel $(DESTDIR)/usr/local/bin/carrel
 	install -D -m 0644 -t $(DESTDIR)/usr/local/share/man/man1 man/*.1
+	install -D -m 0644 -t $(DESTDIR)/usr/local/share/man/man7 man/*.7
 	install -D -m 0644 config/seccomp-default.json $(DESTDIR)/usr/local/share/carrel/seccomp-default.json
 
 clean:

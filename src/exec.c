@@ -345,8 +345,12 @@ exec_helper (struct exec_ctx *c, struct init_config *cfg)
   struct sync_msg *msg = xmalloc (sizeof *msg);
   int report = c->sock[1];
   pid_t pid;
+  /* Until the user's program replaces us, nothing in the container may reach this process's
+   * /proc entries: its exe is the carrel binary (the CVE-2019-5736 class). execve resets it. */
+  prctl (PR_SET_DUMPABLE, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   close (c->sock[0]);
+
   if (c->console_peer >= 0)
     close (c->console_peer);
   /* Wait until the CLI has put us into the container's cgroup. */

@@ -37,6 +37,12 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
   /* The CLI has written our id maps when this arrives; it carries the state for the hooks. */
   if (sync_expect (cfg->cli_sock, SYNC_GO, msg, "wait for the runtime", err) < 0)
     return -1;
+  /* Our exe is the carrel binary until execve: keep /proc/<pid>/exe out of reach of anything in
+   * the container (exec into a created container, CVE-2019-5736 class). Only now: an unprivileged
+   * caller had to write our uid_map, which a non-dumpable process's /proc does not allow.
+   * execve resets it. */
+  prctl (PR_SET_DUMPABLE, 0);
+
   if (cfg->new_ns_flags & CLONE_NEWUSER)
     {
       if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
@@ -96,6 +102,8 @@ container_init (struct init_config *cfg)
 
   /* The supervisor is our parent; if it dies before start we must not linger. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
+
+
   if (setup_before_start (cfg, msg, &err) < 0)
     goto fail;
   if (process_check_program (proc, &err) < 0)

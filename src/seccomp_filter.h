@@ -13,7 +13,6 @@
 /* A message on the init's start socket (same header as src/sync.h, a type outside enum sync_type):
  * the init loaded a filter with SCMP_ACT_NOTIFY rules; the next packet carries the listener fd
  * (SCM_RIGHTS). The supervisor answers SYNC_OK or SYNC_ERROR. */
-#define SYNC_SECCOMP_NOTIFY 64
 
 /* Compile the filter without loading it. Unknown syscall names for the architecture are skipped;
  * errors name the JSON path ("linux.seccomp.syscalls[3]: ..."). */
