@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "cgroup.h"
@@ -13,6 +14,7 @@
 #include "network.h"
 #include "runtime.h"
 #include "state.h"
+#include "sync.h"
 #include "util.h"
 
 #define STOP_WAIT_MS 10000
@@ -104,8 +106,50 @@ stop_processes (const struct carrel_state *st, struct carrel_error *err)
   return 0;
 }
 
+/* The state file is unreadable, so what runs is learnt from the supervisor itself: its pid from
+ * the control socket's peer credentials, the init's pid and the cgroup from its answer. */
+static void
+force_stop_unreadable (const char *id, int dirfd)
+{
+  struct carrel_error ignored;
+  cleanup_fd int sock = -1;
+  cleanup_fd int supfd = -1;
+  cleanup_fd int initfd = -1;
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  struct sync_msg *msg;
+  if (ctl_connect (dirfd, &sock, &ignored) < 0 || getsockopt (sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+    {
+      carrel_warn ("delete %s: the state is unreadable and the supervisor is gone: processes of this "
+                   "container may remain",
+                   id);
+      return;
+    }
+  supfd = syscall (SYS_pidfd_open, cred.pid, 0);
+  msg = xmalloc (sizeof *msg);
+  if (sync_send (sock, SYNC_QUERY, 0, 0, NULL, &ignored) == 0
+      && sync_expect (sock, SYNC_PID, msg, "query the supervisor", &ignored) == 0)
+    {
+      initfd = syscall (SYS_pidfd_open, msg->pid, 0);
+      if (initfd >= 0)
+        {
+          syscall (SYS_pidfd_send_signal, initfd, SIGKILL, NULL, 0);
+          wait_pidfd (initfd, STOP_WAIT_MS);
+        }
+      if (msg->data[0])
+        {
+          cgroup_signal_all (msg->data, SIGKILL, &ignored);
+          cgroup_remove_path (msg->data, true, &ignored);
+        }
+    }
+  free (msg);
+  if (supfd >= 0 && !wait_pidfd (supfd, 2000))
+    syscall (SYS_pidfd_send_signal, supfd, SIGKILL, NULL, 0);
+}
+
 int
 carrel_container_delete (const char *root, const char *id, bool force, struct carrel_error *err)
+
 {
   cleanup_fd int dirfd = -1;
   struct carrel_state st;
@@ -119,8 +163,10 @@ carrel_container_delete (const char *root, const char *id, bool force, struct ca
       if (!force)
         return carrel_wrap (err, "delete (use --force to remove it anyway)");
       carrel_error_clear (err);
+      force_stop_unreadable (id, dirfd);
       return state_dir_remove (root, id, err);
     }
+
   if (st.status != CARREL_STATUS_STOPPED && !force)
     {
       carrel_fail (err, EBUSY, "delete %s: the container is %s: stop it first or use --force", id,

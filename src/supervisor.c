@@ -153,6 +153,11 @@ handle_message (struct supervisor *s, int i)
       else
         s->waiting[i] = true;
       break;
+    case SYNC_QUERY:
+      /* For a forced delete whose state file is unreadable: what runs, and where. */
+      sync_send (fd, SYNC_PID, 0, s->init_pid, s->cfg->init.cgroup_path, &err);
+      break;
+
     default:
       carrel_fail (&err, EPROTO, "supervisor: unknown request %u", msg->type);
       sync_send_error (fd, &err);
