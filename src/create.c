@@ -20,6 +20,7 @@
 #include "fault.h"
 #include "network.h"
 #include "runtime.h"
+#include "seccomp_filter.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -39,7 +40,9 @@ struct create_ctx
   pid_t sup_pid;
   pid_t init_pid;
   struct cgroup *cgroup;
+  struct seccomp_program seccomp_prog;
   bool network_done;
+
   int console_sock; /* the init's end of the console channel */
   int console_peer; /* run with a terminal and no --console-socket: our end */
   struct carrel_state st;
@@ -57,7 +60,9 @@ ctx_release (struct create_ctx *c)
   if (c->console_peer >= 0)
     close (c->console_peer);
   cgroup_free (c->cgroup);
+  seccomp_program_free (&c->seccomp_prog);
   carrel_spec_free (c->spec);
+
   free (c->config_text);
   free (c->bundle);
   free (c->rootfs);
@@ -285,7 +290,9 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
                                   .no_new_keyring = c->opts->no_new_keyring,
                                   .preserve_fds = c->opts->preserve_fds,
                                   .console_socket = c->console_sock,
-                                  .cgroup_path = c->cgroup ? cgroup_path (c->cgroup) : NULL };
+                                  .cgroup_path = c->cgroup ? cgroup_path (c->cgroup) : NULL,
+                                  .seccomp_prog = c->seccomp_prog.filter ? &c->seccomp_prog : NULL };
+
 
   /* The supervisor gets its own open file description: the create's lock must not outlive us. */
   sc.state_dirfd = openat (c->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -369,7 +376,14 @@ create_container (struct create_ctx *c, struct carrel_error *err)
     add_listen_env (&c->spec->process, opts->listen_fds);
   if (ns_clone_flags (c->spec, &flags, err) < 0)
     return -1;
+  if (c->spec->linux_.has_seccomp)
+    {
+      cleanup_free char *cache = xasprintf ("%s/.seccomp-cache", opts->root);
+      if (mkdir_p (opts->root, 0711, err) < 0 || seccomp_prepare (&c->spec->linux_.seccomp, cache, &c->seccomp_prog, err) < 0)
+        return carrel_wrap (err, "config.json");
+    }
   if (opts->console_socket && terminal_connect (opts->console_socket, &c->console_sock, err) < 0)
+
     return -1;
   if (!opts->console_socket && c->spec->process.terminal)
     {

@@ -26,6 +26,7 @@
 #include "carrel/tables.h"
 #include "cgroup.h"
 #include "runtime.h"
+#include "seccomp_filter.h"
 #include "state.h"
 #include "sync.h"
 #include "terminal.h"
@@ -490,8 +491,10 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
   const struct carrel_exec_options *o = c->opts;
   struct sync_msg *msg = NULL;
   struct init_config cfg;
+  struct seccomp_program seccomp_prog __attribute__ ((cleanup (seccomp_program_free))) = { 0 };
   cleanup_fd int dirfd = -1;
   int min = 3 + o->preserve_fds;
+
   pid_t helper, pid = -1;
   int r = -1, status;
 
@@ -519,6 +522,13 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
   if ((c->sock[1] = fd_above (c->sock[1], min, err)) < 0)
     return -1;
 
+  if (c->view.linux_.has_seccomp)
+    {
+      /* Compiled (or taken from the cache) here, before the fork, as create does. */
+      cleanup_free char *cache = xasprintf ("%s/.seccomp-cache", o->root);
+      if (seccomp_prepare (&c->view.linux_.seccomp, cache, &seccomp_prog, err) < 0)
+        return -1;
+    }
   cfg = (struct init_config){ .spec = &c->view,
                               .id = o->id,
                               .rootfs = "/",
@@ -526,8 +536,10 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
                               .cli_sock = -1,
                               .start_sock = c->sock[1],
                               .preserve_fds = o->preserve_fds,
-                              .console_socket = c->console_sock };
+                              .console_socket = c->console_sock,
+                              .seccomp_prog = seccomp_prog.filter ? &seccomp_prog : NULL };
   helper = fork ();
+
   if (helper < 0)
     return carrel_fail (err, errno, "fork");
   if (helper == 0)

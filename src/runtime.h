@@ -11,8 +11,17 @@
 #include "carrel/spec.h"
 
 /* What the container init needs; it lives in the memory the init got from its parent by clone. */
+/* A seccomp filter as the kernel takes it. */
+struct seccomp_program
+{
+  void *filter; /* struct sock_filter[] */
+  size_t len;   /* bytes */
+  unsigned int flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
+};
+
 struct init_config
 {
+
   const struct carrel_spec *spec;
   const char *id;
   const char *rootfs; /* absolute */
@@ -23,8 +32,11 @@ struct init_config
   bool no_pivot;
   bool no_new_keyring; /* keep the caller's session keyring instead of joining _ses.<id> */
   const char *cgroup_path; /* relative to the hierarchy roots, NULL without a cgroup */
+  /* linux.seccomp compiled by the CLI before the fork (seccomp.c); NULL: compile at load. */
+  const struct seccomp_program *seccomp_prog;
 
   int preserve_fds;
+
   int console_socket; /* -1 when none */
 };
 

@@ -3,7 +3,14 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <seccomp.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "seccomp_filter.h"
@@ -235,9 +242,198 @@ seccomp_load_filter (const struct carrel_seccomp *sc, int notify_sock, struct ca
   return r;
 }
 
+/* FNV-1a over everything that shapes the compiled filter. */
+struct hasher
+{
+  uint64_t h;
+};
+
+static void
+hash_bytes (struct hasher *hs, const void *p, size_t n)
+{
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++)
+    hs->h = (hs->h ^ b[i]) * 1099511628211ULL;
+}
+
+static void
+hash_str (struct hasher *hs, const char *s)
+{
+  hash_bytes (hs, s ? s : "", (s ? strlen (s) : 0) + 1);
+}
+
+#define HASH_VAL(hs, v)                                                                                    \
+  do                                                                                                       \
+    {                                                                                                      \
+      __typeof__ (v) _v = (v);                                                                             \
+      hash_bytes ((hs), &_v, sizeof _v);                                                                   \
+    }                                                                                                      \
+  while (0)
+
+static uint64_t
+profile_hash (const struct carrel_seccomp *sc)
+{
+  struct hasher hs = { 14695981039346656037ULL };
+  struct utsname u;
+  const struct scmp_version *v = seccomp_version ();
+  HASH_VAL (&hs, v->major);
+  HASH_VAL (&hs, v->minor);
+  HASH_VAL (&hs, v->micro);
+  if (uname (&u) == 0)
+    {
+      hash_str (&hs, u.release);
+      hash_str (&hs, u.machine);
+    }
+  HASH_VAL (&hs, sc->default_action);
+  HASH_VAL (&hs, sc->has_default_errno_ret ? sc->default_errno_ret : 0xffffffffu);
+  for (size_t i = 0; i < sc->n_architectures; i++)
+    HASH_VAL (&hs, sc->architectures[i]);
+  HASH_VAL (&hs, sc->n_architectures);
+  for (size_t i = 0; i < sc->n_syscalls; i++)
+    {
+      const struct carrel_seccomp_rule *r = &sc->syscalls[i];
+      for (size_t n = 0; n < r->n_names; n++)
+        hash_str (&hs, r->names[n]);
+      HASH_VAL (&hs, r->n_names);
+      HASH_VAL (&hs, r->action);
+      HASH_VAL (&hs, r->has_errno_ret ? r->errno_ret : 0xffffffffu);
+      for (size_t a = 0; a < r->n_args; a++)
+        {
+          HASH_VAL (&hs, r->args[a].index);
+          HASH_VAL (&hs, r->args[a].value);
+          HASH_VAL (&hs, r->args[a].value_two);
+          HASH_VAL (&hs, r->args[a].op);
+        }
+      HASH_VAL (&hs, r->n_args);
+    }
+  HASH_VAL (&hs, sc->n_syscalls);
+  return hs.h;
+}
+
+/* The load flags libseccomp would pass, from linux.seccomp.flags. */
+static unsigned int
+kernel_flags (const struct carrel_seccomp *sc)
+{
+  unsigned int f = 0;
+  for (size_t i = 0; i < sc->n_flags; i++)
+    if (sc->flags[i] == SECCOMP_FILTER_FLAG_TSYNC || sc->flags[i] == SECCOMP_FILTER_FLAG_LOG
+        || sc->flags[i] == SECCOMP_FILTER_FLAG_SPEC_ALLOW)
+      f |= sc->flags[i];
+  if (seccomp_uses_notify (sc))
+    f |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+  return f;
+}
+
+static int
+compile_to_memory (const struct carrel_seccomp *sc, struct seccomp_program *out, struct carrel_error *err)
+{
+  scmp_filter_ctx ctx = NULL;
+  cleanup_fd int fd = -1;
+  off_t size;
+  int r;
+  if (seccomp_build (sc, &ctx, err) < 0)
+    return -1;
+  fd = memfd_create ("carrel-seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    {
+      seccomp_release (ctx);
+      return carrel_fail (err, errno, "linux.seccomp: memfd");
+    }
+  r = seccomp_export_bpf (ctx, fd);
+  seccomp_release (ctx);
+  if (r < 0)
+    return carrel_fail (err, -r, "linux.seccomp: export the filter");
+  size = lseek (fd, 0, SEEK_END);
+  if (size <= 0 || size % sizeof (struct sock_filter) != 0)
+    return carrel_fail (err, EINVAL, "linux.seccomp: the compiled filter has an odd size (%lld)",
+                        (long long) size);
+  out->filter = xmalloc (size);
+  out->len = size;
+  if (pread (fd, out->filter, size, 0) != size)
+    {
+      free (out->filter);
+      out->filter = NULL;
+      return carrel_fail (err, errno, "linux.seccomp: read the compiled filter");
+    }
+  return 0;
+}
+
+int
+seccomp_prepare (const struct carrel_seccomp *sc, const char *cache_dir, struct seccomp_program *out,
+                 struct carrel_error *err)
+{
+  char name[64];
+  cleanup_fd int dirfd = -1;
+  memset (out, 0, sizeof *out);
+  out->flags = kernel_flags (sc);
+  snprintf (name, sizeof name, "%016llx.bpf", (unsigned long long) profile_hash (sc));
+  if (cache_dir)
+    {
+      struct carrel_error ignored;
+      size_t len = 0;
+      char *data = NULL;
+      if (mkdir (cache_dir, 0700) < 0 && errno != EEXIST)
+        cache_dir = NULL;
+      else
+        dirfd = open (cache_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+      if (dirfd >= 0 && read_file_at (dirfd, name, &data, &len, &ignored) == 0)
+        {
+          if (len > 0 && len % sizeof (struct sock_filter) == 0)
+            {
+              out->filter = data;
+              out->len = len;
+              return 0;
+            }
+          free (data);
+        }
+    }
+  if (compile_to_memory (sc, out, err) < 0)
+    return -1;
+  if (dirfd >= 0)
+    {
+      /* Best effort: a cache that cannot be written only costs the next start a compile. */
+      struct carrel_error ignored;
+      write_file_atomic (dirfd, name, out->filter, out->len, 0600, &ignored);
+    }
+  return 0;
+}
+
+void
+seccomp_program_free (struct seccomp_program *p)
+{
+  free (p->filter);
+  p->filter = NULL;
+  p->len = 0;
+}
+
+static int
+load_program (const struct seccomp_program *p, bool notify, int notify_sock, struct carrel_error *err)
+{
+  struct sock_fprog prog = { .len = p->len / sizeof (struct sock_filter), .filter = p->filter };
+  int r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &prog);
+  if (r < 0)
+    {
+      if (errno == EACCES)
+        return carrel_fail (err, EACCES, "linux.seccomp: load the filter (needs noNewPrivileges or CAP_SYS_ADMIN)");
+      return carrel_fail (err, errno, "linux.seccomp: load the filter");
+    }
+  if (!notify)
+    return 0;
+  /* With SECCOMP_FILTER_FLAG_NEW_LISTENER the syscall returned the listener. The container must
+   * not keep it: it could answer its own syscalls. */
+  {
+    int fd = r;
+    r = seccomp_notify_handoff (notify_sock, fd, err);
+    close (fd);
+    return r;
+  }
+}
+
 int
 seccomp_apply (const struct carrel_seccomp *sc, const struct init_config *cfg, struct carrel_error *err)
 {
+  if (cfg->seccomp_prog && cfg->seccomp_prog->filter)
+    return load_program (cfg->seccomp_prog, seccomp_uses_notify (sc), cfg->start_sock, err);
   return seccomp_load_filter (sc, cfg->start_sock, err);
 }
 

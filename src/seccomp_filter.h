@@ -26,6 +26,15 @@ int seccomp_apply (const struct carrel_seccomp *sc, const struct init_config *cf
 
 bool seccomp_uses_notify (const struct carrel_seccomp *sc);
 
+/* Compile the filter in the runtime, before the container exists, into the kernel's form; with a
+ * cache_dir, reuse a filter compiled earlier for the same profile (keyed by a hash of the profile,
+ * libseccomp's version and the kernel release). libseccomp's compilation is most of what a
+ * container start costs otherwise. */
+int seccomp_prepare (const struct carrel_seccomp *sc, const char *cache_dir, struct seccomp_program *out,
+                     struct carrel_error *err);
+void seccomp_program_free (struct seccomp_program *p);
+
+
 /* Without noNewPrivileges, loading a filter needs CAP_SYS_ADMIN: true when the process will not
  * have it in its effective set after the uid change and process.capabilities, so the filter must
  * be loaded before them (as runc does). */
