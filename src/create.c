@@ -196,24 +196,6 @@ init_state (struct create_ctx *c)
 }
 
 
-static int
-write_pid_file (const char *path, pid_t pid, struct carrel_error *err)
-{
-  char buf[32];
-  int n = snprintf (buf, sizeof buf, "%d", pid);
-  /* Atomic, as engines poll for it. */
-  cleanup_free char *tmp = xasprintf ("%s.tmp%d", path, getpid ());
-  cleanup_fd int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return carrel_fail (err, errno, "--pid-file %s", path);
-  if (write_all (fd, buf, n) < 0 || rename (tmp, path) < 0)
-    {
-      int e = errno;
-      unlink (tmp);
-      return carrel_fail (err, e, "--pid-file %s", path);
-    }
-  return 0;
-}
 
 /* Who reaps the container's init. The supervisor does, unless an engine's monitor (a subreaper
  * above us: conmon, the containerd shim) adopted the supervisor: engines wait for the init as

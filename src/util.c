@@ -224,3 +224,22 @@ format_rfc3339 (char *buf, size_t len, long long sec, long nsec)
   strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
   snprintf (buf, len, "%s.%09ldZ", base, nsec);
 }
+
+int
+write_pid_file (const char *path, pid_t pid, struct carrel_error *err)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof buf, "%d", pid);
+  /* Atomic: engines poll for the file and must never read it half-written. */
+  cleanup_free char *tmp = xasprintf ("%s.tmp%d", path, getpid ());
+  cleanup_fd int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return carrel_fail (err, errno, "--pid-file %s", path);
+  if (write_all (fd, buf, n) < 0 || rename (tmp, path) < 0)
+    {
+      int e = errno;
+      unlink (tmp);
+      return carrel_fail (err, e, "--pid-file %s", path);
+    }
+  return 0;
+}

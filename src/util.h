@@ -81,6 +81,8 @@ int write_file_at (int dirfd, const char *path, const char *data, size_t len, st
 /* Replace path (relative to dirfd) atomically: temp file, fsync-free rename. */
 int write_file_atomic (int dirfd, const char *path, const char *data, size_t len, mode_t mode,
                        struct carrel_error *err);
+/* --pid-file: written atomically. */
+int write_pid_file (const char *path, pid_t pid, struct carrel_error *err);
 /* mkdir -p with mode for created components. */
 int mkdir_p (const char *path, mode_t mode, struct carrel_error *err);
 
