@@ -55,14 +55,22 @@ make_node (int rootfd, const char *path, mode_t mode, dev_t dev, bool has_uid, u
   }
   if (!bind_host)
     {
-      if (mknodat (dirfd, base, mode, dev) < 0)
+      int r = mknodat (dirfd, base, mode, dev);
+      if (r < 0 && errno == EEXIST)
         {
-          if (errno != EEXIST)
-            return carrel_fail (err, errno, "mknod %s", path);
           unlinkat (dirfd, base, 0);
-          if (mknodat (dirfd, base, mode, dev) < 0)
-            return carrel_fail (err, errno, "mknod %s", path);
+          r = mknodat (dirfd, base, mode, dev);
         }
+      /* carrel itself may run in a user namespace it did not make (rootless Podman): there only a
+       * bind of the host's node works. */
+      if (r < 0 && errno == EPERM && !S_ISFIFO (mode))
+        bind_host = true;
+      else if (r < 0)
+        return carrel_fail (err, errno, "mknod %s", path);
+    }
+  if (!bind_host)
+    {
+
       if (fchmodat (dirfd, base, mode & 07777, 0) < 0)
         return carrel_fail (err, errno, "chmod %s", path);
       if ((has_uid || has_gid) && fchownat (dirfd, base, has_uid ? uid : (uid_t) -1, has_gid ? gid : (gid_t) -1,
