@@ -123,7 +123,13 @@ static void
 default_action_and_default_errno_ret (void **state)
 {
   /* Everything a child needs to get here and exit is allowed; getppid is not. */
-  struct carrel_spec *spec = parse_seccomp ("{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':25,'"
+  struct carrel_spec *spec;
+#ifdef __SANITIZE_ADDRESS__
+  /* ASan's runtime makes syscalls (sigaltstack) this deny-by-default filter refuses. */
+  skip ();
+#endif
+  spec = parse_seccomp (
+"{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':25,'"
                                             "syscalls':[{'names':['getpid','exit_group','exit',"
                                             "'write','no_such_syscall_at_all'],'action':'SCMP_ACT_ALLOW'}]}");
   assert_child_ok (spec, check_default_errno);
