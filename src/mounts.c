@@ -264,8 +264,30 @@ mount_cgroup (int rootfd, const char *cgroup_rel, const char *dest_label, const 
   return 0;
 }
 
+/* devpts refuses gid=N (EINVAL) when N is not mapped in the user namespace, as with a plain config
+ * run by an unprivileged user: mount it without, as runc does. True when that worked. */
+static bool
+devpts_without_gid (const char *source, const char *target, const char *type, unsigned long flags, char *data)
+{
+  char *gid, *end;
+  int saved = errno;
+  if (saved != EINVAL || type == NULL || strcmp (type, "devpts") != 0 || data == NULL
+      || (gid = strstr (data, "gid=")) == NULL || (gid != data && gid[-1] != ','))
+    return false;
+  end = strchr (gid, ',');
+  if (end)
+    memmove (gid, end + 1, strlen (end + 1) + 1);
+  else
+    *(gid == data ? gid : gid - 1) = '\0';
+  if (mount (source, target, type, flags, data) == 0)
+    return true;
+  errno = saved;
+  return false;
+}
+
 static int
 mount_one (const struct init_config *cfg, int rootfd, const struct carrel_mount *m, struct carrel_error *err)
+
 {
   unsigned long flags, propagation;
   bool bind, recursive;
@@ -321,9 +343,10 @@ mount_one (const struct init_config *cfg, int rootfd, const struct carrel_mount 
     }
   else
     {
-      if (mount (source, target, type, flags, data) < 0)
+      if (mount (source, target, type, flags, data) < 0 && !devpts_without_gid (source, target, type, flags, data))
         {
           int e = errno;
+
           /* sysfs in a user namespace without its own network namespace: bind the host's instead. */
           if ((e == EPERM || e == EBUSY) && type && strcmp (type, "sysfs") == 0
               && mount ("/sys", target, NULL, MS_BIND | MS_REC, NULL) == 0)

@@ -1,4 +1,5 @@
 /* carrel list [-q] [--format table|json] */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -58,7 +59,17 @@ cmd_list (struct cli *cli, int argc, char **argv)
           continue;
         }
       if (carrel_container_state (cli->root, ids[i], &st, &e2) < 0)
-        continue; /* deleted meanwhile, or unreadable: list shows what it can */
+        {
+          /* Deleted meanwhile: gone. Unreadable: shown, so that it can be found and deleted. */
+          if (e2.errno_value == ENOENT)
+            continue;
+          if (json)
+            json_array_append_new (arr, json_pack ("{s:s, s:i, s:s}", "id", ids[i], "pid", 0, "status", "unknown"));
+          else
+            printf ("%-20s %-8d %-10s %-40s %-32s %s\n", ids[i], 0, "unknown", "", "", "");
+          continue;
+        }
+
       if (json)
         {
           json_t *o = json_pack ("{s:s, s:i, s:s, s:s, s:s, s:s}", "id", st.id, "pid",
