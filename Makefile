@@ -127,6 +127,7 @@ $(BUILD)/bench/timer: tests/bench/timer.c
 bench: deps all $(BUILD)/bench/timer
 	BUILD=$(BUILD) ./tests/bench/bench.sh
 	CARREL_BIN=$(BUILD)/carrel ./tests/bench/soak.sh $(SOAK_RUNS)
+	CARREL_BIN=$(BUILD)/carrel ./tests/bench/vps-density.sh $${VPS_DENSITY_N:-500}
 
 install: all
 	install -D -m 0755 $(BUILD)/carrel $(DESTDIR)/usr/local/bin/carrel

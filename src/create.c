@@ -45,6 +45,7 @@ struct create_ctx
 
   int console_sock; /* the init's end of the console channel */
   int console_peer; /* run with a terminal and no --console-socket: our end */
+  int console_sup;  /* CARREL_CONSOLE_SUPERVISOR: the supervisor's end */
   struct carrel_state st;
 };
 
@@ -59,6 +60,8 @@ ctx_release (struct create_ctx *c)
     close (c->console_sock);
   if (c->console_peer >= 0)
     close (c->console_peer);
+  if (c->console_sup >= 0)
+    close (c->console_sup);
   cgroup_free (c->cgroup);
   seccomp_program_free (&c->seccomp_prog);
   carrel_spec_free (c->spec);
@@ -116,7 +119,8 @@ validate_for_create (struct create_ctx *c, struct carrel_error *err)
     return carrel_fail (err, ENOTSUP, "config.json: linux.memoryPolicy: not supported by carrel");
   if (spec->linux_.has_personality)
     return carrel_fail (err, ENOTSUP, "config.json: linux.personality: not supported by carrel");
-  if (spec->process.terminal && c->opts->console_socket == NULL && !c->opts->foreground_run)
+  if (spec->process.terminal && c->opts->console_socket == NULL && !c->opts->foreground_run
+      && c->opts->console_mode != CARREL_CONSOLE_SUPERVISOR)
     return carrel_fail (err, EINVAL, "config.json: process.terminal is true: --console-socket is required");
   c->rootfs = spec->root_path[0] == '/' ? xstrdup (spec->root_path)
                                          : xasprintf ("%s/%s", c->bundle, spec->root_path);
@@ -261,6 +265,7 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
       move_above (&sup_init[i], 3 + c->opts->preserve_fds);
     }
   move_above (&c->console_sock, 3 + c->opts->preserve_fds);
+  move_above (&c->console_sup, 3 + c->opts->preserve_fds);
   sc.init = (struct init_config){ .spec = c->spec,
                                   .id = c->opts->id,
                                   .rootfs = c->rootfs,
@@ -299,6 +304,10 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
   sc.clone_flags = flags & ~(CLONE_NEWTIME | CLONE_NEWCGROUP);
 
   sc.cgroup_fd = cgroup_clone_fd (c->cgroup);
+  sc.console_fd = c->console_sup;
+  sc.console_log = c->opts->console_log;
+  sc.restart_policy = c->opts->restart_policy;
+  sc.restart_argv = c->opts->restart_argv;
   /* Fork twice so the supervisor is orphaned at once and adopted by the nearest subreaper (an
    * engine's monitor such as conmon or the containerd shim) or by init. */
   pid = fork ();
@@ -336,6 +345,11 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
       close (c->console_sock);
       c->console_sock = -1;
     }
+  if (c->console_sup >= 0)
+    {
+      close (c->console_sup);
+      c->console_sup = -1;
+    }
   c->sup_sock = cli_sup[0];
   return cli_init[0];
 }
@@ -367,7 +381,15 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   if (opts->console_socket && terminal_connect (opts->console_socket, &c->console_sock, err) < 0)
 
     return -1;
-  if (!opts->console_socket && c->spec->process.terminal)
+  if (!opts->console_socket && c->spec->process.terminal && opts->console_mode == CARREL_CONSOLE_SUPERVISOR)
+    {
+      int sp[2];
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+        return carrel_fail (err, errno, "socketpair for the console");
+      c->console_sup = sp[0];
+      c->console_sock = sp[1];
+    }
+  else if (!opts->console_socket && c->spec->process.terminal)
     {
       int sp[2];
       if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
@@ -472,7 +494,7 @@ ctx_init (struct create_ctx *c, const struct carrel_create_options *opts)
 {
   memset (c, 0, sizeof *c);
   c->opts = opts;
-  c->dirfd = c->sup_sock = c->console_sock = c->console_peer = -1;
+  c->dirfd = c->sup_sock = c->console_sock = c->console_peer = c->console_sup = -1;
 }
 
 int

@@ -52,6 +52,10 @@ struct supervisor_config
   int start_sock;     /* the supervisor's end towards the init */
   int clone_flags;    /* CLONE_NEW* for the init's clone (no CLONE_NEWTIME: see namespaces.c) */
   int cgroup_fd;      /* v2 cgroup directory for clone3's CLONE_INTO_CGROUP, or -1 */
+  int console_fd;     /* CARREL_CONSOLE_SUPERVISOR: the init sends the pty master here, else -1 */
+  const char *console_log;
+  enum carrel_restart_policy restart_policy;
+  char *const *restart_argv;
 };
 
 __attribute__ ((noreturn)) void supervisor_main (struct supervisor_config *cfg);

@@ -22,6 +22,7 @@
 #include "runtime.h"
 #include "seccomp_filter.h"
 #include "state.h"
+#include "supervisor_console.h"
 #include "sync.h"
 #include "util.h"
 
@@ -40,6 +41,7 @@ struct supervisor
   bool waiting[MAX_CLIENTS];
   bool monitor_reaps;
   int init_pidfd;
+  struct sup_console *console; /* CARREL_CONSOLE_SUPERVISOR only */
   struct sync_msg scratch;
 };
 
@@ -280,19 +282,29 @@ clone_init (int flags, int cgroup_fd)
 static void
 loop (struct supervisor *s, int sigfd)
 {
-  struct pollfd pfd[MAX_CLIENTS + 3];
+  struct pollfd pfd[MAX_CLIENTS + 3 + SUP_CONSOLE_NFDS];
+  bool busy = true;
   while (!s->exited)
     {
-      int n = 0;
-      /* Going idle: give back what the last event paged in. */
-      shed_memory ();
+      int n = 0, r;
 
       pfd[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
       pfd[n++] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
       for (int i = 0; i < MAX_CLIENTS; i++)
         pfd[n++] = (struct pollfd){ .fd = s->clients[i], .events = POLLIN };
       pfd[n++] = (struct pollfd){ .fd = s->init_pidfd, .events = POLLIN };
-      if (poll (pfd, n, -1) < 0)
+      if (s->console)
+        n += sup_console_fill (s->console, pfd + n);
+      /* After a second without events, give back what the last ones paged in. */
+      r = poll (pfd, n, busy ? 1000 : -1);
+      if (r == 0)
+        {
+          shed_memory ();
+          busy = false;
+          continue;
+        }
+      busy = true;
+      if (r < 0)
         {
           if (errno == EINTR)
             continue;
@@ -324,6 +336,32 @@ loop (struct supervisor *s, int sigfd)
               reply_exited (s->clients[i], 0);
 
         }
+      if (s->console)
+        sup_console_handle (s->console, pfd + 3 + MAX_CLIENTS);
+    }
+}
+
+/* The restart policy: the supervisor decides; `restart_argv` (e.g. `carrel vps start --restarted`)
+ * does it, in a new session, after the exit is recorded and this supervisor is gone. A
+ * pid-namespace init that halted or powered off (reboot(2)) ends with SIGINT: a clean stop. */
+static void
+maybe_restart (struct supervisor *s)
+{
+  int st = s->wait_status;
+  bool failed = (WIFEXITED (st) && WEXITSTATUS (st) != 0) || (WIFSIGNALED (st) && WTERMSIG (st) != SIGINT);
+  sigset_t empty;
+  if (s->cfg->restart_argv == NULL || !s->committed || !s->started || s->monitor_reaps)
+    return;
+  if (s->cfg->restart_policy == CARREL_RESTART_NO || (s->cfg->restart_policy == CARREL_RESTART_ON_FAILURE && !failed))
+    return;
+  if (fork () == 0)
+    {
+      setsid ();
+      sigemptyset (&empty);
+      sigprocmask (SIG_SETMASK, &empty, NULL);
+      signal (SIGPIPE, SIG_DFL);
+      execv (s->cfg->restart_argv[0], s->cfg->restart_argv);
+      _exit (127);
     }
 }
 
@@ -386,6 +424,8 @@ supervisor_main (struct supervisor_config *cfg)
       close (cfg->state_dirfd);
       close (sigfd);
       close (s.listen_fd);
+      if (cfg->console_fd >= 0)
+        close (cfg->console_fd);
       sigprocmask (SIG_SETMASK, &empty, NULL);
       signal (SIGPIPE, SIG_DFL);
       ns_stage_child (cfg->init.spec, &stage); /* returns in the init only */
@@ -407,6 +447,8 @@ supervisor_main (struct supervisor_config *cfg)
     }
   close (cfg->init_cli_sock);
   close (cfg->init_start_sock);
+  if (cfg->console_fd >= 0)
+    s.console = sup_console_open (cfg->console_fd, cfg->state_dirfd, cfg->console_log);
   if (sync_send (cfg->cli_sock, SYNC_PID, 0, pid, NULL, &err) < 0)
     {
       kill (pid, SIGKILL);
@@ -426,7 +468,9 @@ supervisor_main (struct supervisor_config *cfg)
   }
   add_client (&s, cfg->cli_sock);
   loop (&s, sigfd);
-
+  if (s.console)
+    sup_console_close (s.console);
+  maybe_restart (&s);
 
   /* Let waiting clients read the exit before we go. */
   _exit (0);

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 BUILD_PKGS=(gcc make pkg-config libseccomp-dev libcap-dev libmnl-dev libnftnl-dev libjansson-dev libcmocka-dev)
-RUN_PKGS=(busybox-static iproute2 nftables jq util-linux procps uidmap valgrind)
+RUN_PKGS=(busybox-static iproute2 nftables jq util-linux procps uidmap valgrind e2fsprogs debootstrap)
 
 wanted=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "$@")
 

@@ -39,6 +39,22 @@ struct carrel_state
 };
 void carrel_state_free (struct carrel_state *st);
 
+/* Who holds a terminal's pty master: the --console-socket (or `run`), or the supervisor, which
+ * serves it on <state dir>/console.sock with a ring buffer and a log (src/supervisor_console.c). */
+enum carrel_console_mode
+{
+  CARREL_CONSOLE_SOCKET,
+  CARREL_CONSOLE_SUPERVISOR,
+};
+
+/* What the supervisor does when the init ends (a halt or poweroff from inside, SIGINT, is clean). */
+enum carrel_restart_policy
+{
+  CARREL_RESTART_NO,
+  CARREL_RESTART_ON_FAILURE,
+  CARREL_RESTART_ALWAYS,
+};
+
 struct carrel_create_options
 {
   const char *root;        /* state root, e.g. /run/carrel */
@@ -53,6 +69,10 @@ struct carrel_create_options
                             * gets LISTEN_FDS=n and LISTEN_PID=1 */
   bool foreground_run;     /* `run` without --detach: stdio stays with the caller */
   bool keep;               /* `run --keep`: do not delete after exit */
+  enum carrel_console_mode console_mode;
+  const char *console_log; /* CARREL_CONSOLE_SUPERVISOR: also append the output here (size-capped) */
+  enum carrel_restart_policy restart_policy;
+  char *const *restart_argv; /* run in a new session when the policy asks for a restart */
 };
 
 int carrel_container_create (const struct carrel_create_options *opts, struct carrel_error *err);

@@ -47,6 +47,7 @@ void cli_log (struct cli *cli, const char *level, const char *msg);
   X (update, "change the resource limits of a container")                                                  \
   X (events, "print container events and statistics")                                                      \
   X (network, "manage built-in bridge networks")                                                           \
+  X (vps, "manage VPSes: long-lived system containers")                                                    \
   X (spec, "write a default config.json")                                                                  \
   X (features, "print the features this runtime supports")
 
