@@ -277,7 +277,9 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
                                   .no_new_keyring = c->opts->no_new_keyring,
                                   .preserve_fds = c->opts->preserve_fds,
                                   .console_socket = c->console_sock,
+                                  .system_console = c->opts->console_mode == CARREL_CONSOLE_SUPERVISOR,
                                   .cgroup_path = c->cgroup ? cgroup_path (c->cgroup) : NULL,
+
                                   .seccomp_prog = c->seccomp_prog.filter ? &c->seccomp_prog : NULL };
 
 

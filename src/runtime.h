@@ -38,6 +38,10 @@ struct init_config
   int preserve_fds;
 
   int console_socket; /* -1 when none */
+  /* A system container's console (supervisor console mode): the pty becomes /dev/console and
+   * no one's controlling terminal, so the container's own init can hand it out (getty, sh). */
+  bool system_console;
+
 };
 
 __attribute__ ((noreturn)) void container_init (struct init_config *cfg);

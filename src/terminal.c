@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -94,8 +95,22 @@ terminal_setup_console (const struct init_config *cfg, struct carrel_error *err)
   close (cfg->console_socket);
   if (setsid () < 0)
     return carrel_fail (err, errno, "setsid");
-  if (ioctl (slave, TIOCSCTTY, 0) < 0)
+  if (cfg->system_console)
+    {
+      /* As LXC does: the container's init finds its console at /dev/console and gives it to the
+       * shell or getty it starts, which then can make it their controlling terminal. */
+      char slave_path[64];
+      int f;
+      snprintf (slave_path, sizeof slave_path, "/proc/self/fd/%d", slave);
+      f = open ("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+      if (f >= 0)
+        close (f);
+      if (mount (slave_path, "/dev/console", NULL, MS_BIND, NULL) < 0)
+        return carrel_fail (err, errno, "bind the console pty on /dev/console");
+    }
+  else if (ioctl (slave, TIOCSCTTY, 0) < 0)
     return carrel_fail (err, errno, "make the pty the controlling terminal");
+
   if (dup2 (slave, 0) < 0 || dup2 (slave, 1) < 0 || dup2 (slave, 2) < 0)
     return carrel_fail (err, errno, "attach stdio to the pty");
   return 0;
