@@ -134,6 +134,11 @@ install: all
 	install -D -m 0644 -t $(DESTDIR)/usr/local/share/man/man1 man/*.1
 	install -D -m 0644 -t $(DESTDIR)/usr/local/share/man/man7 man/*.7
 	install -D -m 0644 config/seccomp-default.json $(DESTDIR)/usr/local/share/carrel/seccomp-default.json
+	install -d $(DESTDIR)/usr/local/share/carrel/templates
+	for t in config/templates/*.json; do \
+	  sed 's|\.\./\.\./rootfs-examples/|../rootfs-examples/|' $$t > $(DESTDIR)/usr/local/share/carrel/templates/$$(basename $$t); done
+	install -D -m 0755 -t $(DESTDIR)/usr/local/share/carrel/rootfs-examples rootfs-examples/*.sh
+	install -D -m 0644 config/carrel-vps.service $(DESTDIR)/etc/systemd/system/carrel-vps.service
 
 clean:
 	rm -rf build build-asan
