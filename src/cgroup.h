@@ -5,6 +5,7 @@
 #define CARREL_CGROUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "carrel/error.h"
@@ -38,5 +39,28 @@ int cgroup_update (const char *path, const struct carrel_resources *res, struct 
 int cgroup_pids (const char *path, pid_t **pids, size_t *n, struct carrel_error *err);
 /* The stats object of `events --stats` (runc's shape: memory, cpu, pids, blkio, hugetlb), as JSON. */
 int cgroup_stats_json (const char *path, char **json, struct carrel_error *err);
+
+/* Also apply device rules: the update's, carrel's default allows and the config's linux.devices. */
+int cgroup_update_devices (const char *path, const struct carrel_resources *res,
+                           const struct carrel_device *devs, size_t n_devs, struct carrel_error *err);
+/* For `events`: an fd readable when an OOM may have happened, and the OOM kill count so far. */
+int cgroup_oom_fd (const char *path, int *fd, struct carrel_error *err);
+long long cgroup_oom_count (const char *path);
+bool cgroup_exists (const char *path);
+/* 1 or 2: the version that drives the controllers on this host (0: no cgroups). */
+int cgroup_version (void);
+
+/* Library entry points of pause, resume, update and events (src/cgroup_ops.c). */
+int carrel_container_pause (const char *root, const char *id, struct carrel_error *err);
+int carrel_container_resume (const char *root, const char *id, struct carrel_error *err);
+int carrel_container_update (const char *root, const char *id, const struct carrel_resources *res,
+                             struct carrel_error *err);
+/* One stats event: {"type":"stats","id":ID,"data":{...}}. */
+int carrel_container_stats (const char *root, const char *id, char **json, struct carrel_error *err);
+/* Stream events (stats every interval_ms, OOM kills as they happen) as JSON lines to emit, until
+ * the container stops or emit returns < 0. */
+typedef int (*carrel_event_fn) (const char *json_line, void *arg);
+int carrel_container_events (const char *root, const char *id, int interval_ms, carrel_event_fn emit,
+                             void *arg, struct carrel_error *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "carrel/tables.h"
+#include "cgroup.h"
 #include "state.h"
 #include "util.h"
 
@@ -277,7 +278,11 @@ state_read (int dirfd, const char *id, struct carrel_state *st, struct carrel_er
   status = json_is_string (v) ? status_from_name (json_string_value (v)) : -1;
   json_decref (o);
   if (status < 0)
-    return carrel_fail (err, EINVAL, "container \"%s\": state file has no valid status", id);
+    {
+      /* Callers free nothing on failure. */
+      carrel_state_free (st);
+      return carrel_fail (err, EINVAL, "container \"%s\": state file has no valid status", id);
+    }
   st->status = status;
 
   {
@@ -302,6 +307,14 @@ state_read (int dirfd, const char *id, struct carrel_state *st, struct carrel_er
     st->status = CARREL_STATUS_STOPPED;
   else if (st->status == CARREL_STATUS_CREATING && !st->supervisor_alive && !proc_is (st->pid, st->pid_start))
     st->status = CARREL_STATUS_STOPPED;
+  else if (st->status == CARREL_STATUS_RUNNING && st->cgroup_path)
+    {
+      /* Paused is the freezer's state, not a recorded one: pause/resume write no state. */
+      bool frozen = false;
+      struct carrel_error ignored;
+      if (cgroup_is_frozen (st->cgroup_path, &frozen, &ignored) == 0 && frozen)
+        st->status = CARREL_STATUS_PAUSED;
+    }
   return 0;
 }
 

@@ -25,7 +25,7 @@ fi
 log=$(mktemp /tmp/carrel-cgroup2-vm.XXXXXX)
 trap 'rm -f "$log"' EXIT
 rc=0
-./tests/vm/run-cgroup2-vm.sh 2>&1 | tee "$log" | sed 's/^/  vm| /' || true
+./tests/vm/run-cgroup2-vm.sh 2>&1 | tee "$log" | sed 's/^/  vm| /'
 rc=${PIPESTATUS[0]}
 line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n1 || true)
 if [ "$rc" -eq 125 ] && [ -z "$line" ]; then
