@@ -173,7 +173,14 @@ carrel_container_delete (const char *root, const char *id, bool force, struct ca
                    carrel_status_name (st.status));
       goto out;
     }
+  if (st.cgroup_path && st.status != CARREL_STATUS_STOPPED)
+    {
+      /* Frozen processes do not die until thawed: kill through the cgroup first (it thaws). */
+      struct carrel_error ignored;
+      cgroup_signal_all (st.cgroup_path, SIGKILL, &ignored);
+    }
   if (stop_processes (&st, err) < 0)
+
     {
       carrel_wrap (err, "delete %s", id);
       goto out;
