@@ -277,7 +277,7 @@ run_clients_layer() {
     say "-- client lane $name"
     timeout -k 10 "$client_timeout" bash "$f" </dev/null 2>&1 | tee "$log" | sed 's/^/   /' || true
     rc=${PIPESTATUS[0]}
-    line=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n1 || true)
+    line=$(grep -E '^([A-Za-z0-9_-]+: )?[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n1 || true)
     rm -f "$log"
     if [ "$rc" -eq 77 ] && [ -z "$line" ]; then
       say "skip client lane $name"

@@ -8,8 +8,8 @@
 # Prints `N passed, M failed[, K skipped]`; exit 77 when containerd is missing.
 set -euo pipefail
 LANE_FILE=$(readlink -f "${BASH_SOURCE[0]}")
-# shellcheck source=tests/clients/lib.sh
-source "$(dirname "$LANE_FILE")/lib.sh"
+# shellcheck source=tests/clients/support/lib.sh
+source "$(dirname "$LANE_FILE")/support/lib.sh"
 
 IMG=localhost/carrel-busybox:latest
 
@@ -197,7 +197,7 @@ CONF
   fi
   local rootfs=${CARREL_TEST_ROOTFS:-$CARREL_REPO/build/test-rootfs}
   [ -d "$rootfs/rootfs" ] || CARREL_BUNDLE_CONFIG=template "$CARREL_REPO/rootfs-examples/make-busybox-bundle.sh" "$rootfs" >/dev/null
-  "$(dirname "$LANE_FILE")/make-oci-image.sh" "$rootfs/rootfs" "$CT/image.tar" "$IMG"
+  "$(dirname "$LANE_FILE")/support/make-oci-image.sh" "$rootfs/rootfs" "$CT/image.tar" "$IMG"
   if ! c image import "$CT/image.tar" >"$CT/import.log" 2>&1; then
     echo "containerd lane: ctr image import failed: $(cat "$CT/import.log")"
     echo "0 passed, 1 failed"

@@ -66,6 +66,9 @@ check() {
 # Unit tests.
 for t in build/tests/test_*; do
   [ -x "$t" ] || continue
+  # Its children load seccomp filters that refuse the syscalls valgrind itself makes.
+  [ "$(basename "$t")" = test_seccomp ] && continue
+
   name=unit:$(basename "$t")
   log=$work/$(basename "$t").log
   rc=0

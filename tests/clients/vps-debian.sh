@@ -4,8 +4,8 @@
 # start, destroy. Skipped (exit 77) when the mirror is unreachable. Needs root.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/clients/lib.sh
-source "$here/lib.sh"
+# shellcheck source=tests/clients/support/lib.sh
+source "$here/support/lib.sh"
 CLIENT_CASE_TIMEOUT=${CLIENT_CASE_TIMEOUT:-900} # the first debootstrap takes minutes
 
 LANE_FILE=$here/vps-debian.sh

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/clients/make-oci-image.sh ROOTFS OUT.tar NAME: a one-layer OCI image layout (uncompressed
+# tests/clients/support/make-oci-image.sh ROOTFS OUT.tar NAME: a one-layer OCI image layout (uncompressed
 # layer) of ROOTFS as a tarball, for `ctr image import` (nothing is pulled).
 set -euo pipefail
 rootfs=$1 out=$2 name=$3

@@ -1,10 +1,10 @@
 # shellcheck shell=bash
-# tests/clients/lib.sh: counting and bounding for the client lanes (podman.sh, containerd.sh).
+# tests/clients/support/lib.sh: counting and bounding for the client lanes (podman.sh, containerd.sh).
 # A lane defines functions case_<behaviour>; `run_cases` runs each in a subshell bounded by
 # CLIENT_CASE_TIMEOUT seconds, prints ok/FAIL/SKIP lines and the closing `N passed, M failed[, K
 # skipped]` line. Inside a case: `fail MSG`, `skip MSG`, `expect_eq WANT GOT WHAT`.
 
-CARREL_REPO=${CARREL_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+CARREL_REPO=${CARREL_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
 CARREL_BIN=${CARREL_BIN:-$CARREL_REPO/build/carrel}
 CLIENT_CASE_TIMEOUT=${CLIENT_CASE_TIMEOUT:-90}
 CLIENT_FILTER=${CLIENT_FILTER:-}
