@@ -123,7 +123,7 @@ validate_for_create (struct create_ctx *c, struct carrel_error *err)
       && c->opts->console_mode != CARREL_CONSOLE_SUPERVISOR)
     return carrel_fail (err, EINVAL, "config.json: process.terminal is true: --console-socket is required");
   c->rootfs = spec->root_path[0] == '/' ? xstrdup (spec->root_path)
-                                         : xasprintf ("%s/%s", c->bundle, spec->root_path);
+                                        : xasprintf ("%s/%s", c->bundle, spec->root_path);
   if (stat (c->rootfs, &st) < 0)
     return carrel_fail (err, errno, "rootfs %s", c->rootfs);
   if (!S_ISDIR (st.st_mode))
@@ -198,8 +198,6 @@ init_state (struct create_ctx *c)
   st->annotations_json = spec_annotations_json (c->spec);
   st->status = CARREL_STATUS_CREATING;
 }
-
-
 
 /* Who reaps the container's init. The supervisor does, unless an engine's monitor (a subreaper
  * above us: conmon, the containerd shim) adopted the supervisor: engines wait for the init as
@@ -281,7 +279,6 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
                                   .cgroup_path = c->cgroup ? cgroup_path (c->cgroup) : NULL,
 
                                   .seccomp_prog = c->seccomp_prog.filter ? &c->seccomp_prog : NULL };
-
 
   /* The supervisor gets its own open file description: the create's lock must not outlive us. */
   sc.state_dirfd = openat (c->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -377,7 +374,8 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   if (c->spec->linux_.has_seccomp)
     {
       cleanup_free char *cache = xasprintf ("%s/.seccomp-cache", opts->root);
-      if (mkdir_p (opts->root, 0711, err) < 0 || seccomp_prepare (&c->spec->linux_.seccomp, cache, &c->seccomp_prog, err) < 0)
+      if (mkdir_p (opts->root, 0711, err) < 0
+          || seccomp_prepare (&c->spec->linux_.seccomp, cache, &c->seccomp_prog, err) < 0)
         return carrel_wrap (err, "config.json");
     }
   if (opts->console_socket && terminal_connect (opts->console_socket, &c->console_sock, err) < 0)
@@ -512,7 +510,8 @@ carrel_container_create (const struct carrel_create_options *opts, struct carrel
 
 /* Ask the supervisor to start the init and mark the container running. */
 static int
-start_via (int sock, int dirfd, struct carrel_state *st, const struct carrel_spec *spec, struct carrel_error *err)
+start_via (int sock, int dirfd, struct carrel_state *st, const struct carrel_spec *spec,
+           struct carrel_error *err)
 {
   struct sync_msg *msg = xmalloc (sizeof *msg);
   cleanup_free char *start_state = hook_state_json (st->id, "created", st->pid, st->bundle, spec);
@@ -547,7 +546,7 @@ ctl_connect (int dirfd, int *out, struct carrel_error *err)
   if (fd < 0)
     return carrel_fail (err, errno, "socket");
   snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/" CTL_SOCKET, dirfd);
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (connect (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
     return carrel_fail (err, errno, "connect to the container's supervisor");
   *out = take_fd (&fd);
   return 0;
@@ -577,7 +576,8 @@ carrel_container_start (const char *root, const char *id, struct carrel_error *e
     return -1;
   if (st.status != CARREL_STATUS_CREATED)
     {
-      carrel_fail (err, EINVAL, "start %s: the container is %s, not created", id, carrel_status_name (st.status));
+      carrel_fail (err, EINVAL, "start %s: the container is %s, not created", id,
+                   carrel_status_name (st.status));
       goto out;
     }
   if (load_state_spec (dirfd, &spec, err) < 0 || ctl_connect (dirfd, &sock, err) < 0)

@@ -6,11 +6,19 @@
 
 static const char *const default_caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE" };
 
-static const char *const masked[] = { "/proc/acpi",          "/proc/asound",   "/proc/kcore",
-                                      "/proc/keys",          "/proc/latency_stats", "/proc/timer_list",
-                                      "/proc/timer_stats",   "/proc/sched_debug",   "/sys/firmware",
-                                      "/proc/scsi",          "/sys/devices/virtual/powercap" };
-static const char *const readonly[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" };
+static const char *const masked[] = { "/proc/acpi",
+                                      "/proc/asound",
+                                      "/proc/kcore",
+                                      "/proc/keys",
+                                      "/proc/latency_stats",
+                                      "/proc/timer_list",
+                                      "/proc/timer_stats",
+                                      "/proc/sched_debug",
+                                      "/sys/firmware",
+                                      "/proc/scsi",
+                                      "/sys/devices/virtual/powercap" };
+static const char *const readonly[]
+    = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" };
 
 static json_t *
 strv (const char *const *v, size_t n)
@@ -55,7 +63,8 @@ carrel_default_config (bool rootless, unsigned uid, unsigned gid)
 {
   static const char *const proc_o[] = { "nosuid", "noexec", "nodev" };
   static const char *const dev_o[] = { "nosuid", "strictatime", "mode=755", "size=65536k" };
-  static const char *const pts_o[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" };
+  static const char *const pts_o[]
+      = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5" };
   static const char *const pts_rl[] = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620" };
   static const char *const shm_o[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k" };
   static const char *const mq_o[] = { "nosuid", "noexec", "nodev" };
@@ -66,13 +75,14 @@ carrel_default_config (bool rootless, unsigned uid, unsigned gid)
   json_t *process, *linux_, *mounts, *ns, *o;
   char *text;
 
-  process = json_pack ("{s:b, s:{s:i, s:i}, s:[s], s:[s, s], s:s, s:{s:o, s:o, s:o, s:o}, s:[{s:s, s:i, s:i}], "
-                       "s:b}",
-                       "terminal", 1, "user", "uid", 0, "gid", 0, "args", "sh", "env",
-                       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", "cwd",
-                       "/", "capabilities", "bounding", json_deep_copy (caps), "effective", json_deep_copy (caps),
-                       "permitted", json_deep_copy (caps), "ambient", json_deep_copy (caps), "rlimits", "type",
-                       "RLIMIT_NOFILE", "hard", 1024, "soft", 1024, "noNewPrivileges", 1);
+  process
+      = json_pack ("{s:b, s:{s:i, s:i}, s:[s], s:[s, s], s:s, s:{s:o, s:o, s:o, s:o}, s:[{s:s, s:i, s:i}], "
+                   "s:b}",
+                   "terminal", 1, "user", "uid", 0, "gid", 0, "args", "sh", "env",
+                   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", "cwd",
+                   "/", "capabilities", "bounding", json_deep_copy (caps), "effective", json_deep_copy (caps),
+                   "permitted", json_deep_copy (caps), "ambient", json_deep_copy (caps), "rlimits", "type",
+                   "RLIMIT_NOFILE", "hard", 1024, "soft", 1024, "noNewPrivileges", 1);
   json_decref (caps);
 
   mounts = json_array ();

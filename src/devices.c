@@ -17,16 +17,18 @@ struct std_dev
 };
 
 static const struct std_dev std_devs[] = {
-  { "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 }, { "/dev/full", 1, 7 },
-  { "/dev/random", 1, 8 },  { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+  { "/dev/null", 1, 3 },   { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
+  { "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 };
 
 static const struct
 {
   const char *target, *link;
 } std_links[] = {
-  { "/proc/self/fd", "/dev/fd" },     { "/proc/self/fd/0", "/dev/stdin" },
-  { "/proc/self/fd/1", "/dev/stdout" }, { "/proc/self/fd/2", "/dev/stderr" },
+  { "/proc/self/fd", "/dev/fd" },
+  { "/proc/self/fd/0", "/dev/stdin" },
+  { "/proc/self/fd/1", "/dev/stdout" },
+  { "/proc/self/fd/2", "/dev/stderr" },
 };
 
 /* In a user namespace mknod is not allowed: bind the host's node onto an empty file instead. */
@@ -73,9 +75,9 @@ make_node (int rootfd, const char *path, mode_t mode, dev_t dev, bool has_uid, u
 
       if (fchmodat (dirfd, base, mode & 07777, 0) < 0)
         return carrel_fail (err, errno, "chmod %s", path);
-      if ((has_uid || has_gid) && fchownat (dirfd, base, has_uid ? uid : (uid_t) -1, has_gid ? gid : (gid_t) -1,
-                                            AT_SYMLINK_NOFOLLOW)
-                                      < 0)
+      if ((has_uid || has_gid)
+          && fchownat (dirfd, base, has_uid ? uid : (uid_t)-1, has_gid ? gid : (gid_t)-1, AT_SYMLINK_NOFOLLOW)
+                 < 0)
         return carrel_fail (err, errno, "chown %s", path);
       return 0;
     }
@@ -139,8 +141,8 @@ devices_setup (const struct init_config *cfg, int rootfd, struct carrel_error *e
           in_config = true;
       if (in_config)
         continue;
-      if (make_node (rootfd, std_devs[i].path, S_IFCHR | 0666, makedev (std_devs[i].maj, std_devs[i].min), false,
-                     0, false, 0, userns, err)
+      if (make_node (rootfd, std_devs[i].path, S_IFCHR | 0666, makedev (std_devs[i].maj, std_devs[i].min),
+                     false, 0, false, 0, userns, err)
           < 0)
         return -1;
     }
@@ -149,8 +151,8 @@ devices_setup (const struct init_config *cfg, int rootfd, struct carrel_error *e
       const struct carrel_device *d = &spec->linux_.devices[j];
       mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
       mode_t perm = d->has_file_mode ? (d->file_mode & 07777) : 0666;
-      if (make_node (rootfd, d->path, type | perm, makedev (d->major, d->minor), d->has_uid, d->uid, d->has_gid,
-                     d->gid, userns && d->type != 'p', err)
+      if (make_node (rootfd, d->path, type | perm, makedev (d->major, d->minor), d->has_uid, d->uid,
+                     d->has_gid, d->gid, userns && d->type != 'p', err)
           < 0)
         return carrel_wrap (err, "linux.devices[%zu]", j);
     }

@@ -445,7 +445,6 @@ wait_process (struct exec_ctx *c, pid_t pid, int *exit_status, struct carrel_err
   return 0;
 }
 
-
 static int
 check_status (struct exec_ctx *c, struct carrel_error *err)
 {

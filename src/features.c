@@ -36,7 +36,8 @@ carrel_features_json (void)
     json_array_append_new (a, json_string (carrel_ns_kinds[i].name));
   json_object_set_new (linux_, "namespaces", a);
   json_object_set_new (linux_, "capabilities", names_of (carrel_caps, carrel_n_caps));
-  cgroup = json_pack ("{s:b, s:b, s:b, s:b, s:b}", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 1);
+  cgroup
+      = json_pack ("{s:b, s:b, s:b, s:b, s:b}", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 1);
   json_object_set_new (linux_, "cgroup", cgroup);
   seccomp = json_object ();
   json_object_set_new (seccomp, "enabled", json_true ());
@@ -55,8 +56,9 @@ carrel_features_json (void)
   json_object_set_new (linux_, "mountExtensions", json_pack ("{s:{s:b}}", "idmap", "enabled", 1));
   json_object_set_new (linux_, "netDevices", json_pack ("{s:b}", "enabled", 0));
   json_object_set_new (o, "linux", linux_);
-  json_object_set_new (o, "annotations", json_pack ("{s:s, s:s}", "org.opencontainers.runc.version", "",
-                                                    "run.carrel.version", CARREL_VERSION));
+  json_object_set_new (
+      o, "annotations",
+      json_pack ("{s:s, s:s}", "org.opencontainers.runc.version", "", "run.carrel.version", CARREL_VERSION));
   json_object_del (json_object_get (o, "annotations"), "org.opencontainers.runc.version");
   text = json_dumps (o, JSON_INDENT (2));
   json_decref (o);

@@ -30,7 +30,8 @@ spec_annotations_json (const struct carrel_spec *spec)
 }
 
 char *
-hook_state_json (const char *id, const char *status, pid_t pid, const char *bundle, const struct carrel_spec *spec)
+hook_state_json (const char *id, const char *status, pid_t pid, const char *bundle,
+                 const struct carrel_spec *spec)
 {
   json_t *o = json_object ();
   json_t *ann = annotations_object (spec);
@@ -115,13 +116,13 @@ run_one (const struct carrel_hook *h, const char *kind, size_t index, const char
     }
   if (pid == 0)
     {
-      char *default_argv[] = { (char *) h->path, NULL };
+      char *default_argv[] = { (char *)h->path, NULL };
       int e;
       dup2 (pipefd[0], 0);
       signal (SIGPIPE, SIG_DFL);
       execve (h->path, h->n_args ? argv : default_argv, envp);
       e = errno;
-      (void) !write (errpipe[1], &e, sizeof e);
+      (void)!write (errpipe[1], &e, sizeof e);
       _exit (127);
     }
   close (pipefd[0]);
@@ -139,7 +140,6 @@ run_one (const struct carrel_hook *h, const char *kind, size_t index, const char
   close (errpipe[0]);
   return wait_hook (pid, h->has_timeout ? h->timeout : 0, what, err);
 }
-
 
 int
 hooks_run (const struct carrel_spec *spec, enum carrel_hook_kind kind, const char *state_json,

@@ -75,7 +75,6 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
   if ((cfg->new_ns_flags & CLONE_NEWNET) && ns_loopback_up (err) < 0)
     return -1;
 
-
   /* prestart and createRuntime run in the runtime's namespaces: the CLI runs them. */
   if (sync_send (cfg->cli_sock, SYNC_HOOKS, 0, 0, NULL, err) < 0
       || sync_expect (cfg->cli_sock, SYNC_HOOKS_DONE, msg, "createRuntime hooks", err) < 0)
@@ -102,7 +101,6 @@ container_init (struct init_config *cfg)
 
   /* The supervisor is our parent; if it dies before start we must not linger. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-
 
   if (setup_before_start (cfg, msg, &err) < 0)
     goto fail;

@@ -98,7 +98,8 @@ stop_processes (const struct carrel_state *st, struct carrel_error *err)
     {
       syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
       if (!wait_pidfd (pidfd, STOP_WAIT_MS))
-        return carrel_fail (err, ETIMEDOUT, "the container's init (pid %d) did not die after SIGKILL", st->pid);
+        return carrel_fail (err, ETIMEDOUT, "the container's init (pid %d) did not die after SIGKILL",
+                            st->pid);
     }
   /* The supervisor records the exit and leaves on its own; never wait for it forever. */
   if (supfd >= 0 && !wait_pidfd (supfd, 2000))
@@ -207,7 +208,8 @@ carrel_container_delete (const char *root, const char *id, bool force, struct ca
   if (load_state_spec (dirfd, &spec, err) == 0)
     {
 
-      cleanup_free char *state_json = hook_state_json (id, "stopped", st.pid, st.bundle ? st.bundle : "", spec);
+      cleanup_free char *state_json
+          = hook_state_json (id, "stopped", st.pid, st.bundle ? st.bundle : "", spec);
       if (hooks_run (spec, CARREL_HOOK_POSTSTOP, state_json, err) < 0)
         {
           char buf[CARREL_ERROR_MSG_MAX + 128];
@@ -238,7 +240,7 @@ carrel_container_state (const char *root, const char *id, struct carrel_state *o
   /* The state records the uid; users read names. */
   if (out->owner && out->owner[0] >= '0' && out->owner[0] <= '9')
     {
-      struct passwd *pw = getpwuid ((uid_t) strtoul (out->owner, NULL, 10));
+      struct passwd *pw = getpwuid ((uid_t)strtoul (out->owner, NULL, 10));
       if (pw)
         {
           free (out->owner);
@@ -247,4 +249,3 @@ carrel_container_state (const char *root, const char *id, struct carrel_state *o
     }
   return 0;
 }
-

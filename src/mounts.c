@@ -79,7 +79,8 @@ root_open (int rootfd, const char *path, bool create, bool leaf_is_file, int *ou
           if (last && leaf_is_file)
             {
               cleanup_fd int dfd = openat (parent, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-              int f = dfd < 0 ? -1 : openat (dfd, p, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+              int f = dfd < 0 ? -1
+                              : openat (dfd, p, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
               if (f < 0 && errno != EEXIST)
                 return carrel_fail (err, errno, "create mount point %s", buf);
               if (f >= 0)
@@ -104,8 +105,8 @@ root_open (int rootfd, const char *path, bool create, bool leaf_is_file, int *ou
 }
 
 int
-parse_mount_options (char *const *opts, size_t n, unsigned long *flags, unsigned long *propagation, bool *bind,
-                     bool *recursive, char **data)
+parse_mount_options (char *const *opts, size_t n, unsigned long *flags, unsigned long *propagation,
+                     bool *bind, bool *recursive, char **data)
 {
   size_t dlen = 0;
   *flags = 0;
@@ -188,7 +189,8 @@ bind_remount (const char *target, unsigned long flags, struct carrel_error *err)
 }
 
 static int
-mount_cgroup (int rootfd, const char *cgroup_rel, const char *dest_label, const char *target, unsigned long flags,
+mount_cgroup (int rootfd, const char *cgroup_rel, const char *dest_label, const char *target,
+              unsigned long flags,
 
               struct carrel_error *err)
 {
@@ -238,7 +240,8 @@ mount_cgroup (int rootfd, const char *cgroup_rel, const char *dest_label, const 
         }
       else
         {
-          snprintf (name, sizeof name, "%s", strncmp (controllers, "name=", 5) == 0 ? controllers + 5 : controllers);
+          snprintf (name, sizeof name, "%s",
+                    strncmp (controllers, "name=", 5) == 0 ? controllers + 5 : controllers);
           opts = controllers;
         }
       snprintf (path, sizeof path, "%s/%s", target, name);
@@ -343,7 +346,8 @@ mount_one (const struct init_config *cfg, int rootfd, const struct carrel_mount 
     }
   else
     {
-      if (mount (source, target, type, flags, data) < 0 && !devpts_without_gid (source, target, type, flags, data))
+      if (mount (source, target, type, flags, data) < 0
+          && !devpts_without_gid (source, target, type, flags, data))
         {
           int e = errno;
 

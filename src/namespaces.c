@@ -31,7 +31,8 @@ ns_clone_flags (const struct carrel_spec *spec, int *flags, struct carrel_error 
     }
   if ((spec->linux_.time_monotonic.present || spec->linux_.time_boottime.present) && !(f & CLONE_NEWTIME))
     return carrel_fail (err, EINVAL, "config.json: linux.timeOffsets: requires a new time namespace");
-  if (spec->hostname && spec->hostname[0] && !(f & CLONE_NEWUTS) && !carrel_spec_namespace (spec, CLONE_NEWUTS))
+  if (spec->hostname && spec->hostname[0] && !(f & CLONE_NEWUTS)
+      && !carrel_spec_namespace (spec, CLONE_NEWUTS))
     return carrel_fail (err, EINVAL, "config.json: hostname: requires a uts namespace");
   *flags = f;
   return 0;
@@ -56,9 +57,11 @@ write_time_offsets (const struct carrel_spec *spec, struct carrel_error *err)
   const struct carrel_time_offset *mono = &spec->linux_.time_monotonic;
   const struct carrel_time_offset *boot = &spec->linux_.time_boottime;
   if (mono->present)
-    len += snprintf (buf + len, sizeof buf - len, "monotonic %lld %u\n", (long long) mono->secs, mono->nanosecs);
+    len += snprintf (buf + len, sizeof buf - len, "monotonic %lld %u\n", (long long)mono->secs,
+                     mono->nanosecs);
   if (boot->present)
-    len += snprintf (buf + len, sizeof buf - len, "boottime %lld %u\n", (long long) boot->secs, boot->nanosecs);
+    len += snprintf (buf + len, sizeof buf - len, "boottime %lld %u\n", (long long)boot->secs,
+                     boot->nanosecs);
   if (len == 0)
     return 0;
   /* One line per write: the kernel takes one clock per write(2). */
@@ -116,7 +119,8 @@ ns_set_names (const struct carrel_spec *spec, struct carrel_error *err)
 {
   if (spec->hostname && spec->hostname[0] && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
     return carrel_fail (err, errno, "set hostname \"%s\"", spec->hostname);
-  if (spec->domainname && spec->domainname[0] && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+  if (spec->domainname && spec->domainname[0]
+      && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
     return carrel_fail (err, errno, "set domainname \"%s\"", spec->domainname);
   return 0;
 }
@@ -131,7 +135,8 @@ stage_joins (const struct carrel_namespace *ns)
 }
 
 int
-ns_stage_begin (const struct carrel_spec *spec, int clone_flags, struct ns_stage *st, struct carrel_error *err)
+ns_stage_begin (const struct carrel_spec *spec, int clone_flags, struct ns_stage *st,
+                struct carrel_error *err)
 {
   memset (st, 0, sizeof *st);
   st->pipe[0] = st->pipe[1] = -1;
@@ -177,7 +182,7 @@ ns_stage_child (const struct carrel_spec *spec, struct ns_stage *st)
       goto fail;
     }
   joined_by_stage = true;
-  pid = syscall (SYS_clone, (unsigned long) (CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
+  pid = syscall (SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
   if (pid == 0)
     {
       close (st->pipe[1]);
@@ -205,7 +210,7 @@ ns_stage_finish (struct ns_stage *st, pid_t stage, bool reap, struct carrel_erro
   if (reap)
     while (waitpid (stage, NULL, 0) < 0 && errno == EINTR)
       ;
-  if (n != (ssize_t) sizeof rep)
+  if (n != (ssize_t)sizeof rep)
     return carrel_fail (err, EPROTO, "the namespace stage died");
   if (rep.pid <= 0)
     {

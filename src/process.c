@@ -27,7 +27,7 @@ process_prepare (const struct carrel_process *proc, bool has_user_ns, struct car
       struct rlimit rl = { .rlim_cur = r->soft, .rlim_max = r->hard };
       if (setrlimit (r->resource, &rl) < 0)
         return carrel_fail (err, errno, "process.rlimits[%zu]: set %s to %llu/%llu", i, r->type,
-                            (unsigned long long) r->soft, (unsigned long long) r->hard);
+                            (unsigned long long)r->soft, (unsigned long long)r->hard);
     }
   if (proc->has_oom_score_adj)
     {
@@ -62,7 +62,7 @@ process_prepare (const struct carrel_process *proc, bool has_user_ns, struct car
       if (syscall (SYS_sched_setattr, 0, &attr, 0) < 0)
         return carrel_fail (err, errno, "process.scheduler: sched_setattr %s", proc->scheduler.policy);
     }
-  (void) has_user_ns;
+  (void)has_user_ns;
   return 0;
 }
 
@@ -123,7 +123,7 @@ home_of (uid_t uid)
           if (p)
             *p++ = '\0';
         }
-      if (n >= 6 && (uid_t) strtoul (fields[2], NULL, 10) == uid)
+      if (n >= 6 && (uid_t)strtoul (fields[2], NULL, 10) == uid)
         return xstrdup (fields[5]);
     }
   return xstrdup ("/");
@@ -167,7 +167,7 @@ find_program (const char *name, const char *path_env, char *out, size_t len, str
     {
       const char *end = strchrnul (p, ':');
       struct stat st;
-      snprintf (out, len, "%.*s/%s", (int) (end - p), p, name);
+      snprintf (out, len, "%.*s/%s", (int)(end - p), p, name);
       if (stat (out, &st) == 0 && S_ISREG (st.st_mode))
         {
           if (access (out, X_OK) == 0)

@@ -28,7 +28,6 @@ rootfs_prepare (const struct init_config *cfg, struct carrel_error *err)
   if (mount (NULL, cfg->rootfs, NULL, MS_PRIVATE, NULL) < 0)
     return carrel_fail (err, errno, "make rootfs %s private", cfg->rootfs);
   return 0;
-
 }
 
 int
@@ -69,9 +68,9 @@ rootfs_pivot (const struct init_config *cfg, struct carrel_error *err)
 static bool
 sysctl_allowed (const char *key, int new_ns)
 {
-  static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-                                          "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
-                                          "kernel.shm_rmid_forced" };
+  static const char *const ipc_keys[]
+      = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+          "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
   for (size_t i = 0; i < ARRAY_SIZE (ipc_keys); i++)
     if (strcmp (key, ipc_keys[i]) == 0)
       return new_ns & CLONE_NEWIPC;
@@ -148,7 +147,8 @@ mask_paths (const struct init_config *cfg, int rootfd, struct carrel_error *err)
       snprintf (dst, sizeof dst, "/proc/self/fd/%d", fd);
       if (S_ISDIR (st.st_mode))
         {
-          if (mount ("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=000") < 0)
+          if (mount ("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=000")
+              < 0)
             return carrel_fail (err, errno, "mask %s", l->masked_paths[i]);
           continue;
         }
@@ -212,5 +212,4 @@ rootfs_finish (const struct init_config *cfg, struct carrel_error *err)
       && mount (NULL, "/", NULL, cfg->spec->linux_.rootfs_propagation_flags, NULL) < 0)
     return carrel_fail (err, errno, "linux.rootfsPropagation: set %s", cfg->spec->linux_.rootfs_propagation);
   return 0;
-
 }

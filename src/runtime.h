@@ -14,8 +14,8 @@
 /* A seccomp filter as the kernel takes it. */
 struct seccomp_program
 {
-  void *filter; /* struct sock_filter[] */
-  size_t len;   /* bytes */
+  void *filter;       /* struct sock_filter[] */
+  size_t len;         /* bytes */
   unsigned int flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
 };
 
@@ -30,7 +30,7 @@ struct init_config
   int start_sock;     /* to the supervisor: start, and the error of a failed exec */
   int new_ns_flags;   /* CLONE_NEW* created by the clone */
   bool no_pivot;
-  bool no_new_keyring; /* keep the caller's session keyring instead of joining _ses.<id> */
+  bool no_new_keyring;     /* keep the caller's session keyring instead of joining _ses.<id> */
   const char *cgroup_path; /* relative to the hierarchy roots, NULL without a cgroup */
   /* linux.seccomp compiled by the CLI before the fork (seccomp.c); NULL: compile at load. */
   const struct seccomp_program *seccomp_prog;
@@ -41,7 +41,6 @@ struct init_config
   /* A system container's console (supervisor console mode): the pty becomes /dev/console and
    * no one's controlling terminal, so the container's own init can hand it out (getty, sh). */
   bool system_console;
-
 };
 
 __attribute__ ((noreturn)) void container_init (struct init_config *cfg);
@@ -50,13 +49,13 @@ struct supervisor_config
 {
   struct init_config init;
   int state_dirfd;
-  int cli_sock;       /* the supervisor's end towards the CLI */
-  int init_cli_sock;  /* the init's end towards the CLI (closed in the supervisor after clone) */
+  int cli_sock;      /* the supervisor's end towards the CLI */
+  int init_cli_sock; /* the init's end towards the CLI (closed in the supervisor after clone) */
   int init_start_sock;
-  int start_sock;     /* the supervisor's end towards the init */
-  int clone_flags;    /* CLONE_NEW* for the init's clone (no CLONE_NEWTIME: see namespaces.c) */
-  int cgroup_fd;      /* v2 cgroup directory for clone3's CLONE_INTO_CGROUP, or -1 */
-  int console_fd;     /* CARREL_CONSOLE_SUPERVISOR: the init sends the pty master here, else -1 */
+  int start_sock;  /* the supervisor's end towards the init */
+  int clone_flags; /* CLONE_NEW* for the init's clone (no CLONE_NEWTIME: see namespaces.c) */
+  int cgroup_fd;   /* v2 cgroup directory for clone3's CLONE_INTO_CGROUP, or -1 */
+  int console_fd;  /* CARREL_CONSOLE_SUPERVISOR: the init sends the pty master here, else -1 */
   const char *console_log;
   enum carrel_restart_policy restart_policy;
   char *const *restart_argv;
@@ -74,7 +73,6 @@ int ns_join_paths (const struct carrel_spec *spec, struct carrel_error *err);
 int ns_set_names (const struct carrel_spec *spec, struct carrel_error *err);
 int ns_loopback_up (struct carrel_error *err);
 
-
 /* idmap.c: write uid_map/gid_map of pid (as root, or through newuidmap/newgidmap). */
 int idmap_write (pid_t pid, const struct carrel_spec *spec, struct carrel_error *err);
 
@@ -86,7 +84,8 @@ int rootfs_pivot (const struct init_config *cfg, struct carrel_error *err);
 int rootfs_finish (const struct init_config *cfg, struct carrel_error *err);
 /* Open path inside rootfd (symlinks and .. stay inside), creating missing directories and, when
  * leaf_is_file, an empty file as the leaf. Returns an O_PATH fd. */
-int root_open (int rootfd, const char *path, bool create, bool leaf_is_file, int *out, struct carrel_error *err);
+int root_open (int rootfd, const char *path, bool create, bool leaf_is_file, int *out,
+               struct carrel_error *err);
 int bind_remount (const char *target, unsigned long flags, struct carrel_error *err);
 int parse_mount_options (char *const *opts, size_t n, unsigned long *flags, unsigned long *propagation,
                          bool *bind, bool *recursive, char **data);
@@ -98,12 +97,11 @@ int hooks_run (const struct carrel_spec *spec, enum carrel_hook_kind kind, const
 /* caps.c / process.c: the last steps before execve. */
 int caps_apply (const struct carrel_process *proc, struct carrel_error *err);
 int caps_drop_bounding (const struct carrel_process *proc, struct carrel_error *err);
-__attribute__ ((noreturn)) void process_exec (const struct init_config *cfg, const struct carrel_process *proc,
-                                              int report_fd);
+__attribute__ ((noreturn)) void process_exec (const struct init_config *cfg,
+                                              const struct carrel_process *proc, int report_fd);
 int process_prepare (const struct carrel_process *proc, bool has_user_ns, struct carrel_error *err);
 /* At create, as runc does: the program must exist in the container (resolved through its PATH). */
 int process_check_program (const struct carrel_process *proc, struct carrel_error *err);
-
 
 /* The config's annotations as a JSON object text. */
 char *spec_annotations_json (const struct carrel_spec *spec);
@@ -111,7 +109,6 @@ char *spec_annotations_json (const struct carrel_spec *spec);
 
 char *hook_state_json (const char *id, const char *status, pid_t pid, const char *bundle,
                        const struct carrel_spec *spec);
-
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

@@ -262,12 +262,12 @@ hash_str (struct hasher *hs, const char *s)
   hash_bytes (hs, s ? s : "", (s ? strlen (s) : 0) + 1);
 }
 
-#define HASH_VAL(hs, v)                                                                                    \
-  do                                                                                                       \
-    {                                                                                                      \
-      __typeof__ (v) _v = (v);                                                                             \
-      hash_bytes ((hs), &_v, sizeof _v);                                                                   \
-    }                                                                                                      \
+#define HASH_VAL(hs, v)                                                                                      \
+  do                                                                                                         \
+    {                                                                                                        \
+      __typeof__ (v) _v = (v);                                                                               \
+      hash_bytes ((hs), &_v, sizeof _v);                                                                     \
+    }                                                                                                        \
   while (0)
 
 static uint64_t
@@ -346,7 +346,7 @@ compile_to_memory (const struct carrel_seccomp *sc, struct seccomp_program *out,
   size = lseek (fd, 0, SEEK_END);
   if (size <= 0 || size % sizeof (struct sock_filter) != 0)
     return carrel_fail (err, EINVAL, "linux.seccomp: the compiled filter has an odd size (%lld)",
-                        (long long) size);
+                        (long long)size);
   out->filter = xmalloc (size);
   out->len = size;
   if (pread (fd, out->filter, size, 0) != size)
@@ -366,7 +366,7 @@ seccomp_prepare (const struct carrel_seccomp *sc, const char *cache_dir, struct 
   cleanup_fd int dirfd = -1;
   memset (out, 0, sizeof *out);
   out->flags = kernel_flags (sc);
-  snprintf (name, sizeof name, "%016llx.bpf", (unsigned long long) profile_hash (sc));
+  snprintf (name, sizeof name, "%016llx.bpf", (unsigned long long)profile_hash (sc));
   if (cache_dir)
     {
       struct carrel_error ignored;
@@ -414,7 +414,8 @@ load_program (const struct seccomp_program *p, bool notify, int notify_sock, str
   if (r < 0)
     {
       if (errno == EACCES)
-        return carrel_fail (err, EACCES, "linux.seccomp: load the filter (needs noNewPrivileges or CAP_SYS_ADMIN)");
+        return carrel_fail (err, EACCES,
+                            "linux.seccomp: load the filter (needs noNewPrivileges or CAP_SYS_ADMIN)");
       return carrel_fail (err, errno, "linux.seccomp: load the filter");
     }
   if (!notify)

@@ -34,7 +34,6 @@ int seccomp_prepare (const struct carrel_seccomp *sc, const char *cache_dir, str
                      struct carrel_error *err);
 void seccomp_program_free (struct seccomp_program *p);
 
-
 /* Without noNewPrivileges, loading a filter needs CAP_SYS_ADMIN: true when the process will not
  * have it in its effective set after the uid change and process.capabilities, so the filter must
  * be loaded before them (as runc does). */

@@ -193,9 +193,9 @@ state_write (int dirfd, const struct carrel_state *st, struct carrel_error *err)
   json_object_set_new (o, "id", json_string (st->id));
   json_object_set_new (o, "status", json_string (carrel_status_name (st->status)));
   json_object_set_new (o, "pid", json_integer (st->pid));
-  json_object_set_new (o, "pidStart", json_integer ((json_int_t) st->pid_start));
+  json_object_set_new (o, "pidStart", json_integer ((json_int_t)st->pid_start));
   json_object_set_new (o, "supervisorPid", json_integer (st->supervisor_pid));
-  json_object_set_new (o, "supervisorStart", json_integer ((json_int_t) st->supervisor_start));
+  json_object_set_new (o, "supervisorStart", json_integer ((json_int_t)st->supervisor_start));
   json_object_set_new (o, "bundle", json_string (st->bundle ? st->bundle : ""));
   json_object_set_new (o, "created", json_string (st->created ? st->created : ""));
   json_object_set_new (o, "owner", json_string (st->owner ? st->owner : ""));
@@ -222,8 +222,8 @@ state_write_exit (int dirfd, int wait_status, struct carrel_error *err)
     snprintf (buf, sizeof buf, "{\"exitCode\":%d,\"signal\":%d,\"finished\":\"%s\"}",
               128 + WTERMSIG (wait_status), WTERMSIG (wait_status), when);
   else
-    snprintf (buf, sizeof buf, "{\"exitCode\":%d,\"signal\":0,\"finished\":\"%s\"}", WEXITSTATUS (wait_status),
-              when);
+    snprintf (buf, sizeof buf, "{\"exitCode\":%d,\"signal\":0,\"finished\":\"%s\"}",
+              WEXITSTATUS (wait_status), when);
   return write_file_atomic (dirfd, EXIT_FILE, buf, strlen (buf), 0600, err);
 }
 
@@ -367,7 +367,7 @@ carrel_state_to_json (const struct carrel_state *st, bool pretty)
 static int
 cmp_str (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 int

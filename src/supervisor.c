@@ -53,7 +53,7 @@ ctl_listen (int dirfd, struct carrel_error *err)
   if (fd < 0)
     return carrel_fail (err, errno, "control socket");
   snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/" CTL_SOCKET, dirfd);
-  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 16) < 0)
+  if (bind (fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen (fd, 16) < 0)
     {
       int e = errno;
       close (fd);
@@ -187,7 +187,6 @@ reap (struct supervisor *s)
       for (int i = 0; i < MAX_CLIENTS; i++)
         if (s->clients[i] >= 0)
           reply_exited (s->clients[i], status);
-
     }
 }
 
@@ -242,7 +241,7 @@ shed_memory (void)
           else if (candidate && sscanf (line, "Anonymous: %lu kB", &kb) == 1)
             {
               if (kb == 0)
-                madvise ((void *) start, end - start, MADV_DONTNEED);
+                madvise ((void *)start, end - start, MADV_DONTNEED);
               candidate = false;
             }
           line = nl + 1;
@@ -268,15 +267,16 @@ clone_init (int flags, int cgroup_fd)
   {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
         cgroup;
-  } args = { .flags = (uint64_t) (unsigned) flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
-             .cgroup = (uint64_t) cgroup_fd };
+  } args = { .flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
+             .exit_signal = SIGCHLD,
+             .cgroup = (uint64_t)cgroup_fd };
   if (cgroup_fd >= 0)
     {
       pid_t pid = syscall (SYS_clone3, &args, sizeof args);
       if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP))
         return pid;
     }
-  return syscall (SYS_clone, (unsigned long) (flags | SIGCHLD), NULL, NULL, NULL, 0);
+  return syscall (SYS_clone, (unsigned long)(flags | SIGCHLD), NULL, NULL, NULL, 0);
 }
 
 static void
@@ -334,7 +334,6 @@ loop (struct supervisor *s, int sigfd)
           for (int i = 0; i < MAX_CLIENTS; i++)
             if (s->clients[i] >= 0)
               reply_exited (s->clients[i], 0);
-
         }
       if (s->console)
         sup_console_handle (s->console, pfd + 3 + MAX_CLIENTS);
@@ -352,7 +351,8 @@ maybe_restart (struct supervisor *s)
   sigset_t empty;
   if (s->cfg->restart_argv == NULL || !s->committed || !s->started || s->monitor_reaps)
     return;
-  if (s->cfg->restart_policy == CARREL_RESTART_NO || (s->cfg->restart_policy == CARREL_RESTART_ON_FAILURE && !failed))
+  if (s->cfg->restart_policy == CARREL_RESTART_NO
+      || (s->cfg->restart_policy == CARREL_RESTART_ON_FAILURE && !failed))
     return;
   if (fork () == 0)
     {
@@ -409,7 +409,8 @@ supervisor_main (struct supervisor_config *cfg)
     goto fail;
   if (ns_stage_begin (cfg->init.spec, cfg->clone_flags, &stage, &err) < 0)
     goto fail;
-  pid = clone_init ((stage.active ? 0 : cfg->clone_flags) | (s.monitor_reaps ? CLONE_PARENT : 0), cfg->cgroup_fd);
+  pid = clone_init ((stage.active ? 0 : cfg->clone_flags) | (s.monitor_reaps ? CLONE_PARENT : 0),
+                    cfg->cgroup_fd);
   if (cfg->cgroup_fd >= 0)
     close (cfg->cgroup_fd);
   if (pid < 0)

@@ -24,7 +24,7 @@ sync_send (int fd, enum sync_type type, int errno_value, int pid, const char *da
   hdr.len = len;
   iov[0].iov_base = &hdr;
   iov[0].iov_len = sizeof hdr;
-  iov[1].iov_base = (void *) data;
+  iov[1].iov_base = (void *)data;
   iov[1].iov_len = len;
   mh.msg_iov = iov;
   mh.msg_iovlen = len ? 2 : 1;
@@ -61,9 +61,9 @@ sync_recv (int fd, struct sync_msg *msg, struct carrel_error *err)
       msg->data[0] = '\0';
       return 0;
     }
-  if ((size_t) n < offsetof (struct sync_msg, data))
+  if ((size_t)n < offsetof (struct sync_msg, data))
     return carrel_fail (err, EPROTO, "short message from carrel process");
-  if (msg->len > (size_t) n - offsetof (struct sync_msg, data))
+  if (msg->len > (size_t)n - offsetof (struct sync_msg, data))
     msg->len = n - offsetof (struct sync_msg, data);
   msg->data[msg->len] = '\0';
   return 0;

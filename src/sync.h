@@ -12,21 +12,21 @@
 
 enum sync_type
 {
-  SYNC_PID = 1,     /* supervisor -> CLI: pid = container init */
-  SYNC_GO,          /* CLI -> init: id maps are written; data = state JSON for hooks */
-  SYNC_HOOKS,       /* init -> CLI: run prestart + createRuntime now */
-  SYNC_HOOKS_DONE,  /* CLI -> init */
-  SYNC_CREATED,     /* init -> CLI: waiting for start; CLI -> supervisor: create succeeded */
-  SYNC_ERROR,       /* any direction: errno_value + data = message */
-  SYNC_START,       /* -> init (via supervisor): run startContainer hooks and exec */
-  SYNC_EXECUTING,   /* init -> supervisor: about to execve */
-  SYNC_STARTED,     /* supervisor -> client */
-  SYNC_EXITED,      /* supervisor -> client: pid = wait status */
-  SYNC_WAIT,        /* client -> supervisor: tell me when the init exits */
+  SYNC_PID = 1,    /* supervisor -> CLI: pid = container init */
+  SYNC_GO,         /* CLI -> init: id maps are written; data = state JSON for hooks */
+  SYNC_HOOKS,      /* init -> CLI: run prestart + createRuntime now */
+  SYNC_HOOKS_DONE, /* CLI -> init */
+  SYNC_CREATED,    /* init -> CLI: waiting for start; CLI -> supervisor: create succeeded */
+  SYNC_ERROR,      /* any direction: errno_value + data = message */
+  SYNC_START,      /* -> init (via supervisor): run startContainer hooks and exec */
+  SYNC_EXECUTING,  /* init -> supervisor: about to execve */
+  SYNC_STARTED,    /* supervisor -> client */
+  SYNC_EXITED,     /* supervisor -> client: pid = wait status */
+  SYNC_WAIT,       /* client -> supervisor: tell me when the init exits */
   SYNC_OK,
-  SYNC_HELLO,       /* supervisor -> CLI: pid = the supervisor */
-  SYNC_MODE,        /* CLI -> supervisor: pid = REAPER_* */
-  SYNC_QUERY,       /* client -> supervisor; reply SYNC_PID: pid = init, data = cgroup path */
+  SYNC_HELLO, /* supervisor -> CLI: pid = the supervisor */
+  SYNC_MODE,  /* CLI -> supervisor: pid = REAPER_* */
+  SYNC_QUERY, /* client -> supervisor; reply SYNC_PID: pid = init, data = cgroup path */
 
   SYNC_SECCOMP_NOTIFY = 64, /* init -> supervisor: the seccomp notify fd follows (seccomp_notify.c) */
 };
@@ -53,6 +53,7 @@ int sync_send_error (int fd, const struct carrel_error *failure);
 /* Receive one message; EOF gives type 0. */
 int sync_recv (int fd, struct sync_msg *msg, struct carrel_error *err);
 /* Receive and require `want`; SYNC_ERROR becomes err with its errno. */
-int sync_expect (int fd, enum sync_type want, struct sync_msg *msg, const char *what, struct carrel_error *err);
+int sync_expect (int fd, enum sync_type want, struct sync_msg *msg, const char *what,
+                 struct carrel_error *err);
 
 #endif

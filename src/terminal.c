@@ -19,7 +19,7 @@ int
 terminal_send_fd (int sock, int fd, const char *name, struct carrel_error *err)
 {
   char buf[CMSG_SPACE (sizeof (int))] = { 0 };
-  struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen (name) };
+  struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen (name) };
   struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf };
   struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
   c->cmsg_level = SOL_SOCKET;
@@ -63,7 +63,7 @@ terminal_connect (const char *path, int *fd, struct carrel_error *err)
   if (strlen (path) >= sizeof addr.sun_path)
     return carrel_fail (err, ENAMETOOLONG, "--console-socket %s", path);
   strcpy (addr.sun_path, path);
-  if (connect (s, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (connect (s, (struct sockaddr *)&addr, sizeof addr) < 0)
     return carrel_fail (err, errno, "connect to --console-socket %s", path);
   *fd = take_fd (&s);
   return 0;
@@ -176,7 +176,7 @@ terminal_relay (int master, int stop_fd, struct carrel_error *err)
       if (p[2].revents)
         {
           struct signalfd_siginfo si;
-          (void) !read (sigfd, &si, sizeof si);
+          (void)!read (sigfd, &si, sizeof si);
           copy_winsize (0, master);
         }
       if (p[3].revents)
@@ -184,6 +184,6 @@ terminal_relay (int master, int stop_fd, struct carrel_error *err)
     }
   if (is_tty)
     tcsetattr (0, TCSANOW, &saved);
-  (void) err;
+  (void)err;
   return 0;
 }

@@ -23,7 +23,7 @@ static void
 oom (void)
 {
   static const char msg[] = "carrel: out of memory\n";
-  (void) !write (2, msg, sizeof msg - 1);
+  (void)!write (2, msg, sizeof msg - 1);
   abort ();
 }
 
@@ -211,14 +211,14 @@ now_ms (void)
 {
   struct timespec ts;
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void
 format_rfc3339 (char *buf, size_t len, long long sec, long nsec)
 {
   struct tm tm;
-  time_t t = (time_t) sec;
+  time_t t = (time_t)sec;
   char base[64];
   gmtime_r (&t, &tm);
   strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);

@@ -25,7 +25,7 @@ close_fdp (int *fd)
 static inline void
 freep (void *p)
 {
-  free (*(void **) p);
+  free (*(void **)p);
 }
 static inline void
 fclosep (FILE **f)

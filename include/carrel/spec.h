@@ -335,8 +335,8 @@ struct carrel_time_offset
 
 struct carrel_net_device
 {
-  char *host_name;  /* the key */
-  char *name;       /* name inside the container; NULL keeps host_name */
+  char *host_name; /* the key */
+  char *name;      /* name inside the container; NULL keeps host_name */
 };
 
 struct carrel_linux
@@ -354,7 +354,7 @@ struct carrel_linux
   struct carrel_net_device *net_devices;
   size_t n_net_devices;
   char *cgroups_path;
-  char *rootfs_propagation; /* private, shared, slave, unbindable */
+  char *rootfs_propagation;               /* private, shared, slave, unbindable */
   unsigned long rootfs_propagation_flags; /* MS_PRIVATE ... | MS_REC, 0 when absent */
   bool has_resources;
   struct carrel_resources resources;
@@ -406,8 +406,8 @@ int carrel_process_parse (const char *text, size_t len, const char *origin, stru
 void carrel_process_free (struct carrel_process *process);
 
 /* linux.resources alone, as `update --resources FILE` reads it. */
-int carrel_resources_parse (const char *text, size_t len, const char *origin,
-                            struct carrel_resources **out, struct carrel_error *err);
+int carrel_resources_parse (const char *text, size_t len, const char *origin, struct carrel_resources **out,
+                            struct carrel_error *err);
 void carrel_resources_free (struct carrel_resources *resources);
 
 /* Lookup helpers used by the runtime. */

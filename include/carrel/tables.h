@@ -78,8 +78,8 @@ extern const struct carrel_name_value carrel_seccomp_ops[]; /* SCMP_CMP_EQ ... *
 extern const size_t carrel_n_seccomp_ops;
 struct carrel_seccomp_arch
 {
-  const char *name;  /* SCMP_ARCH_X86_64 */
-  uint32_t token;    /* libseccomp's SCMP_ARCH_* value */
+  const char *name; /* SCMP_ARCH_X86_64 */
+  uint32_t token;   /* libseccomp's SCMP_ARCH_* value */
 };
 extern const struct carrel_seccomp_arch carrel_seccomp_archs[];
 extern const size_t carrel_n_seccomp_archs;

@@ -9,7 +9,7 @@
 
 /* 0: parsed; < 0: error reported; > 0: --help printed. run passes
  * detach/keep pointers; create passes NULL. */
-int create_opts_parse (struct cli *cli, const char *cmd, int argc, char **argv, struct carrel_create_options *o,
-                       bool *detach, bool *keep);
+int create_opts_parse (struct cli *cli, const char *cmd, int argc, char **argv,
+                       struct carrel_create_options *o, bool *detach, bool *keep);
 
 #endif

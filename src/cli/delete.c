@@ -9,9 +9,8 @@
 int
 cmd_delete (struct cli *cli, int argc, char **argv)
 {
-  static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
-                                        { "help", no_argument, NULL, 'h' },
-                                        { NULL, 0, NULL, 0 } };
+  static const struct option opts[]
+      = { { "force", no_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
   struct carrel_error err = { 0 };
   bool force = false;
   const char *id;

@@ -9,7 +9,7 @@ int
 cmd_features (struct cli *cli, int argc, char **argv)
 {
   char *text;
-  (void) cli;
+  (void)cli;
   if (argc > 1)
     return cli_usage_error (cli, "features", "unexpected argument \"%s\"", argv[1]);
   text = carrel_features_json ();

@@ -10,9 +10,8 @@
 int
 cmd_kill (struct cli *cli, int argc, char **argv)
 {
-  static const struct option opts[] = { { "all", no_argument, NULL, 'a' },
-                                        { "help", no_argument, NULL, 'h' },
-                                        { NULL, 0, NULL, 0 } };
+  static const struct option opts[]
+      = { { "all", no_argument, NULL, 'a' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
   struct carrel_error err = { 0 };
   bool all = false;
   int sig = SIGTERM, c;

@@ -64,7 +64,8 @@ cmd_list (struct cli *cli, int argc, char **argv)
           if (e2.errno_value == ENOENT)
             continue;
           if (json)
-            json_array_append_new (arr, json_pack ("{s:s, s:i, s:s}", "id", ids[i], "pid", 0, "status", "unknown"));
+            json_array_append_new (
+                arr, json_pack ("{s:s, s:i, s:s}", "id", ids[i], "pid", 0, "status", "unknown"));
           else
             printf ("%-20s %-8d %-10s %-40s %-32s %s\n", ids[i], 0, "unknown", "", "", "");
           continue;
@@ -73,9 +74,9 @@ cmd_list (struct cli *cli, int argc, char **argv)
       if (json)
         {
           json_t *o = json_pack ("{s:s, s:i, s:s, s:s, s:s, s:s}", "id", st.id, "pid",
-                                 st.status == CARREL_STATUS_STOPPED ? 0 : (int) st.pid, "status",
-                                 carrel_status_name (st.status), "bundle", st.bundle ? st.bundle : "", "created",
-                                 st.created ? st.created : "", "owner", st.owner ? st.owner : "");
+                                 st.status == CARREL_STATUS_STOPPED ? 0 : (int)st.pid, "status",
+                                 carrel_status_name (st.status), "bundle", st.bundle ? st.bundle : "",
+                                 "created", st.created ? st.created : "", "owner", st.owner ? st.owner : "");
           json_t *ann = json_loads (st.annotations_json ? st.annotations_json : "{}", 0, NULL);
           json_object_set_new (o, "annotations", ann ? ann : json_object ());
           json_array_append_new (arr, o);

@@ -199,7 +199,8 @@ main (int argc, char **argv)
           if (strcmp (optarg, "json") == 0)
             cli.log_json = true;
           else if (strcmp (optarg, "text") != 0)
-            return cli_usage_error (&cli, "carrel", "--log-format: expected text or json, got \"%s\"", optarg);
+            return cli_usage_error (&cli, "carrel", "--log-format: expected text or json, got \"%s\"",
+                                    optarg);
           break;
         case OPT_DEBUG:
           cli.debug = true;

@@ -128,10 +128,9 @@ default_action_and_default_errno_ret (void **state)
   /* ASan's runtime makes syscalls (sigaltstack) this deny-by-default filter refuses. */
   skip ();
 #endif
-  spec = parse_seccomp (
-"{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':25,'"
-                                            "syscalls':[{'names':['getpid','exit_group','exit',"
-                                            "'write','no_such_syscall_at_all'],'action':'SCMP_ACT_ALLOW'}]}");
+  spec = parse_seccomp ("{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':25,'"
+                        "syscalls':[{'names':['getpid','exit_group','exit',"
+                        "'write','no_such_syscall_at_all'],'action':'SCMP_ACT_ALLOW'}]}");
   assert_child_ok (spec, check_default_errno);
   carrel_spec_free (spec);
 }
