@@ -21,7 +21,11 @@ int cgroup_create (const struct carrel_spec *spec, const char *id, bool rootless
                    struct carrel_error *err);
 /* Put pid in every hierarchy of the cgroup. */
 int cgroup_enter (struct cgroup *cg, pid_t pid, struct carrel_error *err);
+/* v1: the tasks files through which the supervisor moves itself into the cgroup before the clone
+ * (enter) and back (leave); both NULL when that fast path does not apply (see cgroup.c). */
+int cgroup_self_move_paths (struct cgroup *cg, char ***enter, char ***leave, struct carrel_error *err);
 /* A v2 directory fd for clone3's CLONE_INTO_CGROUP, or -1. */
+
 int cgroup_clone_fd (struct cgroup *cg);
 /* The path to record in the state ("/carrel/c1"), and whether carrel created it. */
 const char *cgroup_path (const struct cgroup *cg);

@@ -303,6 +303,18 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
   sc.clone_flags = flags & ~(CLONE_NEWTIME | CLONE_NEWCGROUP);
 
   sc.cgroup_fd = cgroup_clone_fd (c->cgroup);
+  if (c->cgroup && cgroup_self_move_paths (c->cgroup, &sc.cgroup_enter, &sc.cgroup_leave, err) < 0)
+    {
+      close (cli_init[0]);
+      close (cli_init[1]);
+      close (cli_sup[0]);
+      close (cli_sup[1]);
+      close (sup_init[0]);
+      close (sup_init[1]);
+      close (sc.state_dirfd);
+      return -1;
+    }
+
   sc.console_fd = c->console_sup;
   sc.console_log = c->opts->console_log;
   sc.restart_policy = c->opts->restart_policy;
@@ -334,8 +346,11 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
     }
   while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
     ;
+  free_strv (sc.cgroup_enter);
+  free_strv (sc.cgroup_leave);
   close (sc.state_dirfd);
   close (cli_init[1]);
+
   close (cli_sup[1]);
   close (sup_init[0]);
   close (sup_init[1]);
@@ -360,6 +375,7 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   struct sync_msg *msg = NULL;
   cleanup_fd int init_sock = -1;
   cleanup_free char *state_json = NULL;
+  bool in_cgroup;
   int flags;
   int r = -1;
 
@@ -431,7 +447,9 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   if (sync_expect (c->sup_sock, SYNC_PID, msg, "start the supervisor", err) < 0)
     goto out;
   c->init_pid = msg->pid;
+  in_cgroup = strcmp (msg->data, "in-cgroup") == 0;
   c->st.pid = msg->pid;
+
   c->st.supervisor_pid = c->sup_pid;
   if (fault_point ("create.after-spawn", err) < 0)
     goto out;
@@ -439,7 +457,8 @@ create_container (struct create_ctx *c, struct carrel_error *err)
     goto out;
   if (fault_point ("create.after-idmap", err) < 0)
     goto out;
-  if (c->cgroup && cgroup_enter (c->cgroup, c->init_pid, err) < 0)
+  if (c->cgroup && !in_cgroup && cgroup_enter (c->cgroup, c->init_pid, err) < 0)
+
     goto out;
   if ((flags & CLONE_NEWNET) && network_wanted (c->spec))
     {

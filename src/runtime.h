@@ -52,10 +52,13 @@ struct supervisor_config
   int cli_sock;      /* the supervisor's end towards the CLI */
   int init_cli_sock; /* the init's end towards the CLI (closed in the supervisor after clone) */
   int init_start_sock;
-  int start_sock;  /* the supervisor's end towards the init */
-  int clone_flags; /* CLONE_NEW* for the init's clone (no CLONE_NEWTIME: see namespaces.c) */
-  int cgroup_fd;   /* v2 cgroup directory for clone3's CLONE_INTO_CGROUP, or -1 */
-  int console_fd;  /* CARREL_CONSOLE_SUPERVISOR: the init sends the pty master here, else -1 */
+  int start_sock;      /* the supervisor's end towards the init */
+  int clone_flags;     /* CLONE_NEW* for the init's clone (no CLONE_NEWTIME: see namespaces.c) */
+  int cgroup_fd;       /* v2 cgroup directory for clone3's CLONE_INTO_CGROUP, or -1 */
+  char **cgroup_enter; /* v1 tasks files to move into before the clone, NULL: none (cgroup.c) */
+  char **cgroup_leave; /* and to move back to after it */
+
+  int console_fd; /* CARREL_CONSOLE_SUPERVISOR: the init sends the pty master here, else -1 */
   const char *console_log;
   enum carrel_restart_policy restart_policy;
   char *const *restart_argv;

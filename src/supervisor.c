@@ -255,10 +255,21 @@ shed_memory (void)
   malloc_trim (0);
 }
 
+/* Write "0" (ourselves) to each v1 tasks file: see cgroup_self_move_paths. */
+static bool
+move_self (char **tasks_files)
+{
+  struct carrel_error ignored;
+  for (char **f = tasks_files; *f; f++)
+    if (write_file_at (AT_FDCWD, *f, "0", 1, &ignored) < 0)
+      return false;
+  return true;
+}
+
 /* clone3 with CLONE_INTO_CGROUP (v2) starts the init in its cgroup, with no migration later;
  * kernels or hosts without it get the plain clone. */
 static pid_t
-clone_init (int flags, int cgroup_fd)
+clone_init (int flags, int cgroup_fd, bool *into_cgroup)
 {
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -270,11 +281,15 @@ clone_init (int flags, int cgroup_fd)
   } args = { .flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
              .exit_signal = SIGCHLD,
              .cgroup = (uint64_t)cgroup_fd };
+  *into_cgroup = false;
   if (cgroup_fd >= 0)
     {
       pid_t pid = syscall (SYS_clone3, &args, sizeof args);
       if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP))
-        return pid;
+        {
+          *into_cgroup = pid >= 0;
+          return pid;
+        }
     }
   return syscall (SYS_clone, (unsigned long)(flags | SIGCHLD), NULL, NULL, NULL, 0);
 }
@@ -375,8 +390,10 @@ supervisor_main (struct supervisor_config *cfg)
   sigset_t mask, empty;
   int sigfd;
   pid_t pid;
+  bool moved_self, into_cgroup, entered_cgroup;
 
   s.cfg = cfg;
+
   s.listen_fd = -1;
   s.init_pidfd = -1;
   setsid ();
@@ -409,8 +426,18 @@ supervisor_main (struct supervisor_config *cfg)
     goto fail;
   if (ns_stage_begin (cfg->init.spec, cfg->clone_flags, &stage, &err) < 0)
     goto fail;
+  /* v1 hierarchies: we step in and the init is born there; v2 (also a hybrid host's cgroup2
+   * side): clone3 puts it there. Neither takes the global lock a cgroup.procs write takes. */
+  moved_self = cfg->cgroup_enter && move_self (cfg->cgroup_enter);
+  if (cfg->cgroup_enter && !moved_self)
+    move_self (cfg->cgroup_leave); /* partly moved: back to where we were */
   pid = clone_init ((stage.active ? 0 : cfg->clone_flags) | (s.monitor_reaps ? CLONE_PARENT : 0),
-                    cfg->cgroup_fd);
+                    cfg->cgroup_fd, &into_cgroup);
+  if (pid != 0 && moved_self)
+    move_self (cfg->cgroup_leave);
+  /* Otherwise the CLI moves the init the ordinary way. */
+  entered_cgroup = moved_self && (cfg->cgroup_fd < 0 || into_cgroup);
+
   if (cfg->cgroup_fd >= 0)
     close (cfg->cgroup_fd);
   if (pid < 0)
@@ -450,7 +477,8 @@ supervisor_main (struct supervisor_config *cfg)
   close (cfg->init_start_sock);
   if (cfg->console_fd >= 0)
     s.console = sup_console_open (cfg->console_fd, cfg->state_dirfd, cfg->console_log);
-  if (sync_send (cfg->cli_sock, SYNC_PID, 0, pid, NULL, &err) < 0)
+  if (sync_send (cfg->cli_sock, SYNC_PID, 0, pid, entered_cgroup ? "in-cgroup" : NULL, &err) < 0)
+
     {
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
