@@ -96,9 +96,8 @@ set_flags (scmp_filter_ctx ctx, const struct carrel_seccomp *sc, struct carrel_e
           attr = SCMP_FLTATR_CTL_SSB;
           break;
         default:
-          /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV needs libseccomp 2.6. */
-          carrel_warn ("linux.seccomp.flags[%zu]: not supported by libseccomp %d.%d, ignored", i,
-                       SCMP_VER_MAJOR, SCMP_VER_MINOR);
+          /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: libseccomp 2.5 does not know it; carrel loads
+           * the compiled filter itself and passes it to seccomp(2) (kernel_flags). */
           continue;
         }
       r = seccomp_attr_set (ctx, attr, 1);
@@ -321,6 +320,20 @@ kernel_flags (const struct carrel_seccomp *sc)
       f |= sc->flags[i];
   if (seccomp_uses_notify (sc))
     f |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+  for (size_t i = 0; i < sc->n_flags; i++)
+    if (sc->flags[i] == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+      {
+        /* The kernel takes it only with a listener. */
+        if (f & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+          f |= SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+        else
+          carrel_warn ("linux.seccomp.flags[%zu]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV applies only with "
+                       "SCMP_ACT_NOTIFY rules, ignored",
+                       i);
+      }
   return f;
 }
 

@@ -139,7 +139,20 @@ test_notify_agent_answers_mkdir_without_doing_it() {
   wait_for 5 pid_gone "$agent"
 }
 
+test_notify_with_wait_killable_recv_flag_is_loaded() {
+  # libseccomp 2.5 does not know the flag: carrel passes it to seccomp(2) itself.
+  start_agent >/dev/null
+  seccomp_set '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $sock,
+    "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"],
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}' --arg sock "$TEST_DIR/agent.sock"
+  sh_args 'mkdir /notified && echo mkdir=ok'
+  run_ok "$ID"
+  assert_contains "$RUN_OUT" "mkdir=ok" "mkdir as answered by the agent"
+  assert_no_file "$BUNDLE/rootfs/notified"
+}
+
 test_notify_agent_can_return_an_errno() {
+
   start_agent 13 >/dev/null
   notify_config
   sh_args 'mkdir /notified 2>&1; echo "rc=$?"'
