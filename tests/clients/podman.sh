@@ -16,7 +16,11 @@ IMG=localhost/carrel-busybox:latest
 # What every case sees (cases run in their own bash).
 lane_env() {
   export CONTAINERS_CONF=$PT/containers.conf CONTAINERS_STORAGE_CONF=$PT/storage.conf TMPDIR=$PT/tmp
+  # conmon writes an "oom" file into its working directory when a container is OOM-killed: keep
+  # that in the lane's temp dir, not the caller's (the repository, under make check).
+  cd "$PT"
 }
+
 
 # pm ARGS...: podman with carrel as the runtime, bounded.
 pm() { timeout -k 5 60 podman --runtime "$CARREL_BIN" --cgroup-manager cgroupfs --events-backend file "$@"; }
