@@ -58,7 +58,7 @@ idmap_mount_wanted (const struct carrel_mount *m)
 
 /* A user namespace whose maps are uids/gids: a child sits in it while we write its maps and take
  * an fd on it. */
-static int
+int
 userns_with_maps (const struct carrel_id_mapping *uids, size_t n_uids, const struct carrel_id_mapping *gids,
                   size_t n_gids, int *out, struct carrel_error *err)
 {

@@ -23,5 +23,9 @@ int idmap_mount_attach (const struct carrel_spec *spec, const struct carrel_moun
 
 /* idmap.c: "containerID hostID size\n" lines. */
 char *idmap_format (const struct carrel_id_mapping *m, size_t n);
+/* An fd of a new user namespace with these maps, for MOUNT_ATTR_IDMAP (no process stays in it). */
+int userns_with_maps (const struct carrel_id_mapping *uids, size_t n_uids,
+                      const struct carrel_id_mapping *gids, size_t n_gids, int *out,
+                      struct carrel_error *err);
 
 #endif

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <linux/loop.h>
 
+#include "idmap_mount.h"
 #include "util.h"
 #include "vps.h"
 
@@ -152,34 +153,8 @@ loop_attach (const char *image, int *loopfd, char *name, size_t name_len, struct
 static int
 userns_for_range (unsigned long base, int *out, struct carrel_error *err)
 {
-  char path[64], map[64];
-  int r = -1;
-  pid_t pid = syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
-  if (pid < 0)
-    return carrel_fail (err, errno, "create a user namespace for the id mapping");
-  if (pid == 0)
-    {
-      for (;;)
-        pause ();
-    }
-  snprintf (map, sizeof map, "0 %lu %u\n", base, CARREL_VPS_ID_RANGE);
-  snprintf (path, sizeof path, "/proc/%d/uid_map", pid);
-  if (write_file_at (AT_FDCWD, path, map, strlen (map), err) < 0)
-    goto out;
-  snprintf (path, sizeof path, "/proc/%d/gid_map", pid);
-  if (write_file_at (AT_FDCWD, path, map, strlen (map), err) < 0)
-    goto out;
-  snprintf (path, sizeof path, "/proc/%d/ns/user", pid);
-  *out = open (path, O_RDONLY | O_CLOEXEC);
-  if (*out < 0)
-    carrel_fail (err, errno, "open %s", path);
-  else
-    r = 0;
-out:
-  kill (pid, SIGKILL);
-  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-    ;
-  return r;
+  struct carrel_id_mapping range = { .container_id = 0, .host_id = base, .size = CARREL_VPS_ID_RANGE };
+  return userns_with_maps (&range, 1, &range, 1, out, err);
 }
 
 int
