@@ -672,6 +672,16 @@ cgroup_remove_path (const char *path, bool owned, struct carrel_error *err)
 }
 
 int
+cgroup_enter_path (const char *path, pid_t pid, struct carrel_error *err)
+{
+  const struct cg_layout *l;
+  const struct cg_ops *ops;
+  if (ops_of_path (path, &l, &ops, err) < 0 || ops->enter (l, path, pid, err) < 0)
+    return carrel_wrap (err, "join the container's cgroup %s", path);
+  return 0;
+}
+
+int
 cgroup_signal_all (const char *path, int sig, struct carrel_error *err)
 {
   const struct cg_layout *l;

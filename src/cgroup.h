@@ -36,6 +36,8 @@ void cgroup_free (struct cgroup *cg);
 
 /* Operations on a recorded path, for delete, kill --all, pause, resume, update, ps, events. */
 int cgroup_remove_path (const char *path, bool owned, struct carrel_error *err);
+/* Put pid in every hierarchy of a recorded cgroup (exec). */
+int cgroup_enter_path (const char *path, pid_t pid, struct carrel_error *err);
 int cgroup_signal_all (const char *path, int sig, struct carrel_error *err);
 int cgroup_freeze (const char *path, bool frozen, struct carrel_error *err);
 int cgroup_is_frozen (const char *path, bool *frozen, struct carrel_error *err);

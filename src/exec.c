@@ -280,37 +280,6 @@ load_process (struct exec_ctx *c, int dirfd, struct carrel_error *err)
   return 0;
 }
 
-/* Every mounted hierarchy that has the container's cgroup: put pid in it. */
-static int
-join_cgroup (const char *cg_path, pid_t pid, struct carrel_error *err)
-{
-  cleanup_file FILE *f = fopen ("/proc/self/mountinfo", "re");
-  char line[4096], buf[32];
-  int n = snprintf (buf, sizeof buf, "%d", pid);
-  int joined = 0;
-  if (f == NULL)
-    return carrel_fail (err, errno, "read /proc/self/mountinfo");
-  while (fgets (line, sizeof line, f))
-    {
-      char root[PATH_MAX], mnt[PATH_MAX], fstype[64];
-      char *sep = strstr (line, " - ");
-      char target[PATH_MAX * 2];
-      if (sep == NULL || sscanf (line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2
-          || sscanf (sep + 3, "%63s", fstype) != 1)
-        continue;
-      if ((strcmp (fstype, "cgroup") && strcmp (fstype, "cgroup2")) || strcmp (root, "/"))
-        continue;
-      snprintf (target, sizeof target, "%s%s/cgroup.procs", mnt, cg_path);
-      if (access (target, W_OK) < 0)
-        continue; /* a hierarchy the container has no cgroup in */
-      if (write_file_at (AT_FDCWD, target, buf, n, err) < 0)
-        return carrel_wrap (err, "join the container's cgroup");
-      joined++;
-    }
-  (void)joined;
-  return 0;
-}
-
 /* The process: runs inside every namespace and the root of the container. */
 __attribute__ ((noreturn)) static void
 exec_child (struct exec_ctx *c, struct init_config *cfg)
@@ -534,7 +503,7 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
       c->console_sock = -1;
     }
   msg = xmalloc (sizeof *msg);
-  if (c->st.cgroup_path && join_cgroup (c->st.cgroup_path, helper, err) < 0)
+  if (c->st.cgroup_path && cgroup_enter_path (c->st.cgroup_path, helper, err) < 0)
     goto out;
   if (sync_send (c->sock[0], SYNC_GO, 0, 0, NULL, err) < 0)
     goto out;
