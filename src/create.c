@@ -277,6 +277,7 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
                                   .console_socket = c->console_sock,
                                   .system_console = c->opts->console_mode == CARREL_CONSOLE_SUPERVISOR,
                                   .cgroup_path = c->cgroup ? cgroup_path (c->cgroup) : NULL,
+                                  .cgroup_owned = c->cgroup && cgroup_owned (c->cgroup),
 
                                   .seccomp_prog = c->seccomp_prog.filter ? &c->seccomp_prog : NULL };
 

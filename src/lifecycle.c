@@ -137,10 +137,14 @@ force_stop_unreadable (const char *id, int dirfd)
           syscall (SYS_pidfd_send_signal, initfd, SIGKILL, NULL, 0);
           wait_pidfd (initfd, STOP_WAIT_MS);
         }
-      if (msg->data[0])
+      char *path = strchr (msg->data, ':');
+      if (path)
         {
-          cgroup_signal_all (msg->data, SIGKILL, &ignored);
-          cgroup_remove_path (msg->data, true, &ignored);
+          /* A cgroup carrel joined but did not make is the user's: emptied, never removed. */
+          bool owned = strncmp (msg->data, "owned:", 6) == 0;
+          path++;
+          cgroup_signal_all (path, SIGKILL, &ignored);
+          cgroup_remove_path (path, owned, &ignored);
         }
     }
   free (msg);

@@ -32,6 +32,8 @@ struct init_config
   bool no_pivot;
   bool no_new_keyring;     /* keep the caller's session keyring instead of joining _ses.<id> */
   const char *cgroup_path; /* relative to the hierarchy roots, NULL without a cgroup */
+  bool cgroup_owned;       /* carrel made it (a forced delete may remove it) */
+
   /* linux.seccomp compiled by the CLI before the fork (seccomp.c); NULL: compile at load. */
   const struct seccomp_program *seccomp_prog;
 

@@ -157,7 +157,13 @@ handle_message (struct supervisor *s, int i)
       break;
     case SYNC_QUERY:
       /* For a forced delete whose state file is unreadable: what runs, and where. */
-      sync_send (fd, SYNC_PID, 0, s->init_pid, s->cfg->init.cgroup_path, &err);
+      {
+        char where[4200] = "";
+        if (s->cfg->init.cgroup_path)
+          snprintf (where, sizeof where, "%s:%s", s->cfg->init.cgroup_owned ? "owned" : "joined",
+                    s->cfg->init.cgroup_path);
+        sync_send (fd, SYNC_PID, 0, s->init_pid, where, &err);
+      }
       break;
 
     default:

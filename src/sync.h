@@ -26,7 +26,7 @@ enum sync_type
   SYNC_OK,
   SYNC_HELLO, /* supervisor -> CLI: pid = the supervisor */
   SYNC_MODE,  /* CLI -> supervisor: pid = REAPER_* */
-  SYNC_QUERY, /* client -> supervisor; reply SYNC_PID: pid = init, data = cgroup path */
+  SYNC_QUERY, /* client -> supervisor; reply SYNC_PID: pid = init, data = "owned:PATH" or "joined:PATH" */
 
   SYNC_SECCOMP_NOTIFY = 64, /* init -> supervisor: the seccomp notify fd follows (seccomp_notify.c) */
 };
