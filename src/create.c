@@ -45,7 +45,9 @@ struct create_ctx
 
   int console_sock; /* the init's end of the console channel */
   int console_peer; /* run with a terminal and no --console-socket: our end */
-  int console_sup;  /* CARREL_CONSOLE_SUPERVISOR: the supervisor's end */
+  int master;       /* the pty master received on console_peer */
+
+  int console_sup; /* CARREL_CONSOLE_SUPERVISOR: the supervisor's end */
   struct carrel_state st;
 };
 
@@ -60,6 +62,9 @@ ctx_release (struct create_ctx *c)
     close (c->console_sock);
   if (c->console_peer >= 0)
     close (c->console_peer);
+  if (c->master >= 0)
+    close (c->master);
+
   if (c->console_sup >= 0)
     close (c->console_sup);
   cgroup_free (c->cgroup);
@@ -514,7 +519,7 @@ ctx_init (struct create_ctx *c, const struct carrel_create_options *opts)
 {
   memset (c, 0, sizeof *c);
   c->opts = opts;
-  c->dirfd = c->sup_sock = c->console_sock = c->console_peer = c->console_sup = -1;
+  c->dirfd = c->sup_sock = c->console_sock = c->console_peer = c->console_sup = c->master = -1;
 }
 
 int
@@ -633,13 +638,9 @@ wait_exit (struct create_ctx *c, int *wait_status, struct carrel_error *err)
   sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   /* The supervisor tells every connected client of the exit: no request needed. */
 
-  if (c->console_peer >= 0)
-    {
-      cleanup_fd int master = -1;
-      if (terminal_recv_fd (c->console_peer, &master, err) < 0)
-        goto out;
-      terminal_relay (master, c->sup_sock, err);
-    }
+  if (c->master >= 0)
+    terminal_relay (c->master, c->sup_sock, err);
+
   for (;;)
     {
       struct pollfd p[2] = { { .fd = c->sup_sock, .events = POLLIN }, { .fd = sigfd, .events = POLLIN } };
@@ -691,7 +692,22 @@ carrel_container_run (const struct carrel_create_options *opts, bool detach, int
     sigprocmask (SIG_BLOCK, &mask, &old);
   if (create_container (&c, err) < 0)
     goto out;
+  if (!detach && c.console_peer >= 0)
+    {
+      /* Take the terminal and give it our window size before the process runs, or its first
+       * look at the size (stty, a shell's prompt) races the relay. */
+      if (terminal_recv_fd (c.console_peer, &c.master, err) < 0)
+        {
+          struct carrel_error ignored;
+          close (c.dirfd);
+          c.dirfd = -1;
+          carrel_container_delete (o.root, o.id, true, &ignored);
+          goto out;
+        }
+      terminal_copy_winsize (0, c.master);
+    }
   if (start_via (c.sup_sock, c.dirfd, &c.st, c.spec, err) < 0)
+
     {
       struct carrel_error ignored;
       carrel_wrap (err, "start %s", o.id);

@@ -116,8 +116,8 @@ terminal_setup_console (const struct init_config *cfg, struct carrel_error *err)
   return 0;
 }
 
-static void
-copy_winsize (int from, int to)
+void
+terminal_copy_winsize (int from, int to)
 {
   struct winsize ws;
   if (ioctl (from, TIOCGWINSZ, &ws) == 0)
@@ -138,7 +138,7 @@ terminal_relay (int master, int stop_fd, struct carrel_error *err)
       raw = saved;
       cfmakeraw (&raw);
       tcsetattr (0, TCSANOW, &raw);
-      copy_winsize (0, master);
+      terminal_copy_winsize (0, master);
     }
   sigemptyset (&mask);
   sigaddset (&mask, SIGWINCH);
@@ -177,7 +177,7 @@ terminal_relay (int master, int stop_fd, struct carrel_error *err)
         {
           struct signalfd_siginfo si;
           (void)!read (sigfd, &si, sizeof si);
-          copy_winsize (0, master);
+          terminal_copy_winsize (0, master);
         }
       if (p[3].revents)
         break;

@@ -14,5 +14,7 @@ int terminal_connect (const char *path, int *fd, struct carrel_error *err);
 /* Relay between the caller's terminal (stdin/stdout) and master until the master closes or
  * stop_fd becomes readable; raw mode and window size follow the caller's terminal. */
 int terminal_relay (int master, int stop_fd, struct carrel_error *err);
+/* The window size of terminal from onto terminal to (no-op when from is not a terminal). */
+void terminal_copy_winsize (int from, int to);
 
 #endif
