@@ -5,7 +5,8 @@
 set -euo pipefail
 
 BUILD_PKGS=(gcc make pkg-config libseccomp-dev libcap-dev libmnl-dev libnftnl-dev libjansson-dev libcmocka-dev)
-RUN_PKGS=(busybox-static iproute2 nftables jq util-linux procps uidmap valgrind e2fsprogs debootstrap)
+# python3: the console-socket tests receive the pty master with socket.recv_fds.
+RUN_PKGS=(busybox-static iproute2 nftables jq util-linux procps uidmap valgrind e2fsprogs debootstrap python3)
 
 wanted=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "$@")
 

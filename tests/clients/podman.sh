@@ -79,12 +79,12 @@ case_interactive_tty_run_and_exec() {
   # script(1) gives podman a terminal; its stdin must stay open (CI runs us with </dev/null, and
   # script ends the session at stdin's EOF, before the container prints anything).
   local rc=0 out
-  out=$(sleep 10 | timeout 40 script -qec "podman --runtime $CARREL_BIN --cgroup-manager cgroupfs run --rm -it --network none --cgroup-parent $CGP --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 $IMG sh -c 'tty; exit 2'" /dev/null) || rc=$?
+  out=$(timeout 40 script -qec "podman --runtime $CARREL_BIN --cgroup-manager cgroupfs run --rm -it --network none --cgroup-parent $CGP --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 $IMG sh -c 'tty; exit 2'" /dev/null < <(sleep 40)) || rc=$?
   expect_eq 2 "$rc" "exit status of run -it"
   expect_contains /dev/pts/ "$out" "tty in the container"
   expect_rc 0 prun -d --name t1 "$IMG" sleep 60
   rc=0
-  out=$(sleep 10 | timeout 40 script -qec "podman --runtime $CARREL_BIN exec -it t1 sh -c 'tty; exit 6'" /dev/null) || rc=$?
+  out=$(timeout 40 script -qec "podman --runtime $CARREL_BIN exec -it t1 sh -c 'tty; exit 6'" /dev/null < <(sleep 40)) || rc=$?
   expect_eq 6 "$rc" "exit status of exec -it"
   expect_contains /dev/pts/ "$out" "tty of the exec"
   pm rm -f -t 0 t1 >/dev/null

@@ -335,26 +335,7 @@ test_listen_fds_socket_activation() {
 test_console_socket_gets_the_pty_master() {
   command -v python3 >/dev/null || skip "python3 missing"
   config_set '.process.terminal = true | .process.args = ["sh", "-c", "tty; echo on-pty"]'
-  python3 - "$TEST_DIR/console.sock" >"$TEST_DIR/console.out" 2>&1 <<'PY' &
-import os, select, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1]); s.listen(1); s.settimeout(8)
-c, _ = s.accept()
-msg, fds, _, _ = socket.recv_fds(c, 4096, 1)
-os.set_blocking(fds[0], True)
-out = b""
-while select.select([fds[0]], [], [], 3)[0]:
-    try:
-        d = os.read(fds[0], 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    out += d
-print("name=%s" % msg.decode()); print(out.decode(errors="replace"))
-PY
-  track_pid $!
-  wait_for 5 test -S "$TEST_DIR/console.sock"
+  console_receiver "$TEST_DIR/console.sock" "$TEST_DIR/console.out"
   ct_create "$ID" --console-socket "$TEST_DIR/console.sock"
   ct_start "$ID"
   wait_for 10 grep -q on-pty "$TEST_DIR/console.out"
@@ -364,14 +345,25 @@ PY
   assert_error_line console-socket
 }
 
+# One run through script(1): sets OUT and RC.
+relay_once() { # ID
+  local feed feeder
+  RC=0
+  # script(1) ends the session at its stdin's EOF; the harness gives us /dev/null: keep it open.
+  exec {feed}< <(exec sleep 15)
+  feeder=$!
+  OUT=$(COLUMNS=100 LINES=40 timeout 15 script -qec "stty cols 100 rows 40; $CARREL_BIN --root $TEST_ROOT run --bundle $BUNDLE $1" /dev/null <&"$feed") || RC=$?
+  exec {feed}<&-
+  kill "$feeder" 2>/dev/null || true
+}
+
 test_run_with_terminal_relays_the_callers_tty() {
   command -v script >/dev/null || skip "script(1) missing"
   config_set '.process.terminal = true | .process.args = ["sh", "-c", "tty; stty -a | head -n1; exit 5"]'
-  local rc=0 out
-  out=$(COLUMNS=100 LINES=40 timeout 15 script -qec "stty cols 100 rows 40; $CARREL_BIN --root $TEST_ROOT run --bundle $BUNDLE $ID" /dev/null) || rc=$?
-  assert_eq 5 "$rc" "exit status through the terminal"
-  assert_match "$out" '/dev/pts/[0-9]+' "the process's terminal"
-  assert_contains "$out" "rows 40" "window size follows the caller's"
+  relay_once "$ID"
+  assert_eq 5 "$RC" "exit status through the terminal"
+  assert_match "$OUT" '/dev/pts/[0-9]+' "the process's terminal"
+  assert_contains "$OUT" "rows 40" "window size follows the caller's"
   assert_no_file "$TEST_ROOT/$ID"
 }
 
