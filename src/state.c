@@ -118,10 +118,10 @@ state_dir_open (const char *root, const char *id, int lock_op, int *dirfd, struc
   return 0;
 }
 
-int
-state_dir_remove (const char *root, const char *id, struct carrel_error *err)
+/* One pass: unlink every entry, then rmdir. */
+static int
+remove_dir_once (const char *path, struct carrel_error *err)
 {
-  cleanup_free char *path = xasprintf ("%s/%s", root, id);
   DIR *d = opendir (path);
   struct dirent *de;
   if (d == NULL)
@@ -145,6 +145,20 @@ state_dir_remove (const char *root, const char *id, struct carrel_error *err)
   if (rmdir (path) < 0 && errno != ENOENT)
     return carrel_fail (err, errno, "remove state directory %s", path);
   return 0;
+}
+
+int
+state_dir_remove (const char *root, const char *id, struct carrel_error *err)
+{
+  cleanup_free char *path = xasprintf ("%s/%s", root, id);
+  /* A dying supervisor may still drop its last record in: a few passes, not forever. */
+  for (int pass = 0;; pass++)
+    {
+      if (remove_dir_once (path, err) == 0)
+        return 0;
+      if (err->errno_value != ENOTEMPTY || pass == 2)
+        return -1;
+    }
 }
 
 unsigned long long

@@ -185,8 +185,11 @@ reap (struct supervisor *s)
       struct carrel_error err;
       s->exited = true;
       s->wait_status = status;
-      if (s->committed || s->cfg->cli_sock < 0)
+      /* An abandoned create has no container to report on; its state directory is being
+       * removed (by the CLI, or by a delete --force racing us). */
+      if (s->committed)
         state_write_exit (s->cfg->state_dirfd, status, &err);
+
       if (fault_point ("supervisor.after-exit-record", &err) < 0)
         _exit (1);
       /* Every connected client hears of the exit: `run` may not have asked yet, and we leave now. */
