@@ -56,7 +56,13 @@ struct exec_ctx
   int rootfd;
   int console_sock; /* the process's end: --console-socket, or our pair for a foreground tty */
   int console_peer; /* foreground tty without --console-socket: our end */
+  int master;       /* the pty master received on console_peer */
   int sock[2];      /* report channel: [0] ours, [1] the helper's and the process's */
+  /* The helper joins the cgroup itself (cgroup_self_join_fds) when cg_self; else we move it. */
+  bool cg_self;
+  int cg_tasks[16];
+  size_t n_cg_tasks;
+  int cg_dir;
 };
 
 static void
@@ -71,9 +77,15 @@ ctx_release (struct exec_ctx *c)
     close (c->console_sock);
   if (c->console_peer >= 0)
     close (c->console_peer);
+  if (c->master >= 0)
+    close (c->master);
   for (int i = 0; i < 2; i++)
     if (c->sock[i] >= 0)
       close (c->sock[i]);
+  for (size_t i = 0; i < c->n_cg_tasks; i++)
+    close (c->cg_tasks[i]);
+  if (c->cg_dir >= 0)
+    close (c->cg_dir);
   carrel_process_free (c->file_proc);
   carrel_spec_free (c->spec);
   carrel_state_free (&c->st);
@@ -292,6 +304,14 @@ exec_child (struct exec_ctx *c, struct init_config *cfg)
   if (cfg->spec->process.terminal && terminal_setup_console (cfg, &err) < 0)
     goto fail;
   c->console_sock = -1;
+  /* Our own CLI holds the terminal: it sets the window size before the program can look at it. */
+  if (c->console_peer >= 0)
+    {
+      struct sync_msg *msg = xmalloc (sizeof *msg);
+      if (sync_expect (report, SYNC_GO, msg, "exec", &err) < 0)
+        goto fail;
+      free (msg);
+    }
   if (process_prepare (&cfg->spec->process, c->ns_fds[0] >= 0, &err) < 0)
     goto fail;
   /* The caller's preserved fds reach the program even if it passed them close-on-exec. */
@@ -314,6 +334,7 @@ exec_helper (struct exec_ctx *c, struct init_config *cfg)
   struct carrel_error err = { 0 };
   struct sync_msg *msg = xmalloc (sizeof *msg);
   int report = c->sock[1];
+  bool into_cgroup;
   pid_t pid;
   /* Until the user's program replaces us, nothing in the container may reach this process's
    * /proc entries: its exe is the carrel binary (the CVE-2019-5736 class). execve resets it. */
@@ -323,29 +344,51 @@ exec_helper (struct exec_ctx *c, struct init_config *cfg)
 
   if (c->console_peer >= 0)
     close (c->console_peer);
-  /* Wait until the CLI has put us into the container's cgroup. */
+  /* Wait until the CLI has put us into the container's cgroup, or lets us step in ourselves. */
   if (sync_expect (report, SYNC_GO, msg, "exec", &err) < 0)
     _exit (1);
-  for (size_t i = 0; i < N_JOIN; i++)
-    if (c->ns_fds[i] >= 0 && setns (c->ns_fds[i], join_order[i].flag) < 0)
+  for (size_t i = 0; i < c->n_cg_tasks; i++)
+    if (write (c->cg_tasks[i], "0", 1) != 1)
       {
-        carrel_fail (&err, errno, "join the container's %s namespace", join_order[i].name);
+        carrel_fail (&err, errno, "join the container's cgroup %s", c->st.cgroup_path);
         goto fail;
       }
+  for (size_t i = 0; i < N_JOIN; i++)
+    {
+      /* A cgroup2 side is joined by the child's clone3; a helper already in the container's
+       * cgroup namespace could not name its own cgroup there: the child joins that namespace. */
+      if (c->ns_fds[i] < 0 || (c->cg_dir >= 0 && join_order[i].flag == CLONE_NEWCGROUP))
+        continue;
+      if (setns (c->ns_fds[i], join_order[i].flag) < 0)
+        {
+          carrel_fail (&err, errno, "join the container's %s namespace", join_order[i].name);
+          goto fail;
+        }
+    }
   if (fchdir (c->rootfd) < 0 || chroot (".") < 0 || chdir ("/") < 0)
     {
       carrel_fail (&err, errno, "enter the container's root");
       goto fail;
     }
-  pid = syscall (SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
-  if (pid < 0)
+  pid = clone_into_cgroup (CLONE_PARENT, c->cg_dir, &into_cgroup);
+  if (pid < 0 || (c->cg_dir >= 0 && !into_cgroup))
     {
-      carrel_fail (&err, errno, "clone the process");
+      carrel_fail (&err, pid < 0 ? errno : ENOTSUP, "clone the process into the container's cgroup");
+      if (pid == 0)
+        _exit (127);
       goto fail;
     }
   if (pid == 0)
     {
       prctl (PR_SET_PDEATHSIG, 0);
+      for (size_t i = 0; i < N_JOIN && c->cg_dir >= 0; i++)
+        if (join_order[i].flag == CLONE_NEWCGROUP && c->ns_fds[i] >= 0
+            && setns (c->ns_fds[i], CLONE_NEWCGROUP) < 0)
+          {
+            carrel_fail (&err, errno, "join the container's cgroup namespace");
+            sync_send_error (report, &err);
+            _exit (127);
+          }
       exec_child (c, cfg);
     }
   sync_send (report, SYNC_PID, 0, pid, NULL, &err);
@@ -381,13 +424,10 @@ wait_process (struct exec_ctx *c, pid_t pid, int *exit_status, struct carrel_err
   sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
   if (pidfd < 0)
     return carrel_fail (err, errno, "pidfd_open %d", pid);
-  if (c->console_peer >= 0)
+  if (c->master >= 0)
     {
-      cleanup_fd int master = -1;
-      if (terminal_recv_fd (c->console_peer, &master, err) < 0)
-        return -1;
-      terminal_relay (master, pidfd, err);
-      drain (master);
+      terminal_relay (c->master, pidfd, err);
+      drain (c->master);
     }
   for (;;)
     {
@@ -473,6 +513,19 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
   if ((c->sock[1] = fd_above (c->sock[1], min, err)) < 0)
     return -1;
 
+  if (c->st.cgroup_path)
+    {
+      int r1 = cgroup_self_join_fds (c->st.cgroup_path, c->cg_tasks, ARRAY_SIZE (c->cg_tasks), &c->n_cg_tasks,
+                                     &c->cg_dir, err);
+      if (r1 < 0)
+        return -1;
+      c->cg_self = r1 > 0;
+      for (size_t i = 0; i < c->n_cg_tasks; i++)
+        if ((c->cg_tasks[i] = fd_above (c->cg_tasks[i], min, err)) < 0)
+          return -1;
+      if (c->cg_dir >= 0 && (c->cg_dir = fd_above (c->cg_dir, min, err)) < 0)
+        return -1;
+    }
   if (c->view.linux_.has_seccomp)
     {
       /* Compiled (or taken from the cache) here, before the fork, as create does. */
@@ -503,10 +556,22 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
       c->console_sock = -1;
     }
   msg = xmalloc (sizeof *msg);
-  if (c->st.cgroup_path && cgroup_enter_path (c->st.cgroup_path, helper, err) < 0)
+  if (c->st.cgroup_path && !c->cg_self && cgroup_enter_path (c->st.cgroup_path, helper, err) < 0)
     goto out;
   if (sync_send (c->sock[0], SYNC_GO, 0, 0, NULL, err) < 0)
     goto out;
+  if (c->console_peer >= 0)
+    {
+      /* The process waits for a second GO, after we took the terminal and gave it our size. If it
+       * failed before it had a terminal, its report follows below. */
+      struct carrel_error no_tty;
+      if (terminal_recv_fd (c->console_peer, &c->master, &no_tty) == 0)
+        {
+          terminal_copy_winsize (0, c->master);
+          if (sync_send (c->sock[0], SYNC_GO, 0, 0, NULL, err) < 0)
+            goto out;
+        }
+    }
   /* The helper reports the pid, the process EXECUTING (then EOF: the socket is close-on-exec) or an
    * error; the two write concurrently, so in any order. */
   for (bool executing = false, failed = false;;)
@@ -568,7 +633,7 @@ carrel_container_exec (const struct carrel_exec_options *opts, int *exit_status,
   int r;
   memset (&c, 0, sizeof c);
   c.opts = opts;
-  c.rootfd = c.console_sock = c.console_peer = c.sock[0] = c.sock[1] = -1;
+  c.rootfd = c.console_sock = c.console_peer = c.master = c.sock[0] = c.sock[1] = c.cg_dir = -1;
   for (size_t i = 0; i < N_JOIN; i++)
     c.ns_fds[i] = -1;
   /* Block the forwarded signals before the process exists so none is lost; children reset it. */

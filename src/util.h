@@ -86,6 +86,13 @@ int write_pid_file (const char *path, pid_t pid, struct carrel_error *err);
 /* mkdir -p with mode for created components. */
 int mkdir_p (const char *path, mode_t mode, struct carrel_error *err);
 
+/* clone (flags | SIGCHLD) started in the cgroup2 directory cgroup_fd with clone3's
+ * CLONE_INTO_CGROUP when cgroup_fd >= 0 and the kernel has it (*into_cgroup tells); a plain clone
+ * otherwise. Returns as fork does. */
+pid_t clone_into_cgroup (unsigned long flags, int cgroup_fd, bool *into_cgroup);
+/* Whether the kernel has CLONE_INTO_CGROUP (5.7+); probed once without creating a process. */
+bool clone_into_cgroup_supported (void);
+
 /* Monotonic milliseconds, for bounded waits. */
 long long now_ms (void);
 /* Nanoseconds since the epoch as an RFC 3339 string with nanoseconds, UTC. */

@@ -163,6 +163,23 @@ test_exec_tty_relays_the_terminal_and_exit_code() {
   assert_match "$out" '/dev/pts/[0-9]+' "tty in the container"
 }
 
+test_exec_tty_has_the_callers_window_size_at_once() {
+  command -v script >/dev/null || skip "script(1) missing"
+  exec_container
+  local feed feeder rc=0 out i
+  # script(1) ends the session at its stdin's EOF: keep its stdin open.
+  exec {feed}< <(exec sleep 30)
+  feeder=$!
+  # The size must be there when the program starts, not after a relay caught up: several tries.
+  for i in 1 2 3 4 5; do
+    out=$(timeout 15 script -qec "stty cols 101 rows 41; $CARREL_BIN --root $TEST_ROOT exec -t $ID stty size" /dev/null <&"$feed") || rc=$?
+    assert_eq 0 "$rc" "exit status of exec -t stty size (try $i)"
+    assert_contains "$out" "41 101" "window size in the exec'd process (try $i)"
+  done
+  exec {feed}<&-
+  kill "$feeder" 2>/dev/null || true
+}
+
 test_exec_console_socket_receives_the_terminal_master() {
   command -v python3 >/dev/null || skip "python3 missing"
   exec_container
