@@ -77,6 +77,20 @@ ctx_release (struct create_ctx *c)
   carrel_state_free (&c->st);
 }
 
+/* In the supervisor, a fork of the CLI, once the container runs: it keeps fds, pids and the
+ * cgroup; the config, its text, the filter and the state record were the create's. */
+static void
+ctx_release_in_supervisor (void *arg)
+{
+  struct create_ctx *c = arg;
+  seccomp_program_free (&c->seccomp_prog);
+  carrel_spec_free (c->spec);
+  c->spec = NULL;
+  free (c->config_text);
+  c->config_text = NULL;
+  carrel_state_free (&c->st);
+}
+
 /* Undo a create that did not commit: the supervisor kills the init when its socket closes. */
 static void
 ctx_abort (struct create_ctx *c)
@@ -325,6 +339,8 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
   sc.console_log = c->opts->console_log;
   sc.restart_policy = c->opts->restart_policy;
   sc.restart_argv = c->opts->restart_argv;
+  sc.release = ctx_release_in_supervisor;
+  sc.release_arg = c;
   /* Fork twice so the supervisor is orphaned at once and adopted by the nearest subreaper (an
    * engine's monitor such as conmon or the containerd shim) or by init. */
   pid = fork ();

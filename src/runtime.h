@@ -64,6 +64,10 @@ struct supervisor_config
   const char *console_log;
   enum carrel_restart_policy restart_policy;
   char *const *restart_argv;
+  /* Frees what only the create needed (the parsed config, its text, the compiled filter); the
+   * supervisor calls it once the container runs and it is idle. */
+  void (*release) (void *arg);
+  void *release_arg;
 };
 
 __attribute__ ((noreturn)) void supervisor_main (struct supervisor_config *cfg);

@@ -211,17 +211,54 @@ add_client (struct supervisor *s, int fd)
   close (fd);
 }
 
+/* A system call whose instruction lies in carrel's own text. After shed_memory dropped libc's
+ * pages, the idle wait must not fault them back in: libc's text sits in large folios in the page
+ * cache, and one fault maps a whole folio (hundreds of KiB) into this process. -errno on failure. */
+static long
+own_syscall (long nr, long a, long b, long c, long d)
+{
+#if defined(__x86_64__)
+  long ret;
+  register long r10 __asm__("r10") = d;
+  __asm__ volatile("syscall"
+                   : "=a"(ret)
+                   : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+                   : "rcx", "r11", "memory");
+  return ret;
+#elif defined(__aarch64__)
+  register long x8 __asm__("x8") = nr;
+  register long x0 __asm__("x0") = a;
+  register long x1 __asm__("x1") = b;
+  register long x2 __asm__("x2") = c;
+  register long x3 __asm__("x3") = d;
+  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
+  return x0;
+#else
+  long r = syscall (nr, a, b, c, d);
+  return r < 0 ? -errno : r;
+#endif
+}
+
+#define SHED_MAX_RANGES 128
+
 /* The supervisor is a fork of the CLI: it maps every page the CLI touched (the parser, libc,
  * jansson, libseccomp). Hand back what it will not use while idle: read-only file pages (re-read
  * from the page cache if ever needed again) and the heap's free memory. One supervisor runs per
- * container, so this is what a host with a thousand containers pays a thousand times. */
+ * container, so this is what a host with a thousand containers pays a thousand times. The ranges
+ * are collected first and dropped last, with our own system call, so that no libc code runs after
+ * its pages went. The unused depth of the stack goes too. */
 static void
 shed_memory (void)
 {
+  static struct
+  {
+    unsigned long start, len;
+  } ranges[SHED_MAX_RANGES];
+  size_t n_ranges = 0;
   char buf[8192];
   size_t used = 0;
   ssize_t n;
-  unsigned long start = 0, end = 0;
+  unsigned long start = 0, end = 0, stack_low = 0, below;
   bool candidate = false;
   int fd = open ("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -246,11 +283,16 @@ shed_memory (void)
               start = a;
               end = b;
               candidate = perms[1] == '-' && perms[3] == 'p' && strchr (line, '/') != NULL;
+              if (strstr (line, "[stack]"))
+                stack_low = a;
             }
           else if (candidate && sscanf (line, "Anonymous: %lu kB", &kb) == 1)
             {
-              if (kb == 0)
-                madvise ((void *)start, end - start, MADV_DONTNEED);
+              if (kb == 0 && n_ranges < SHED_MAX_RANGES)
+                {
+                  ranges[n_ranges].start = start;
+                  ranges[n_ranges++].len = end - start;
+                }
               candidate = false;
             }
           line = nl + 1;
@@ -262,6 +304,16 @@ shed_memory (void)
     }
   close (fd);
   malloc_trim (0);
+  /* The stack below us holds only what the CLI's deep calls left there: zero pages will do. A
+   * margin stays for the frames still to come (the system calls below, the poll loop's). */
+  below = ((unsigned long)&below & ~4095UL) - 16384;
+  if (stack_low && below > stack_low && n_ranges < SHED_MAX_RANGES)
+    {
+      ranges[n_ranges].start = stack_low;
+      ranges[n_ranges++].len = below - stack_low;
+    }
+  for (size_t i = 0; i < n_ranges; i++)
+    own_syscall (SYS_madvise, (long)ranges[i].start, (long)ranges[i].len, MADV_DONTNEED, 0);
 }
 
 /* Write "0" (ourselves) to each v1 tasks file: see cgroup_self_move_paths. */
@@ -273,34 +325,6 @@ move_self (char **tasks_files)
     if (write_file_at (AT_FDCWD, *f, "0", 1, &ignored) < 0)
       return false;
   return true;
-}
-
-/* clone3 with CLONE_INTO_CGROUP (v2) starts the init in its cgroup, with no migration later;
- * kernels or hosts without it get the plain clone. */
-static pid_t
-clone_init (int flags, int cgroup_fd, bool *into_cgroup)
-{
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-  struct
-  {
-    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
-        cgroup;
-  } args = { .flags = (uint64_t)(unsigned)flags | CLONE_INTO_CGROUP,
-             .exit_signal = SIGCHLD,
-             .cgroup = (uint64_t)cgroup_fd };
-  *into_cgroup = false;
-  if (cgroup_fd >= 0)
-    {
-      pid_t pid = syscall (SYS_clone3, &args, sizeof args);
-      if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP))
-        {
-          *into_cgroup = pid >= 0;
-          return pid;
-        }
-    }
-  return syscall (SYS_clone, (unsigned long)(flags | SIGCHLD), NULL, NULL, NULL, 0);
 }
 
 static void
@@ -320,9 +344,22 @@ loop (struct supervisor *s, int sigfd)
       if (s->console)
         n += sup_console_fill (s->console, pfd + n);
       /* After a second without events, give back what the last ones paged in. */
-      r = poll (pfd, n, busy ? 1000 : -1);
+      if (busy)
+        r = poll (pfd, n, 1000);
+      else if ((r = (int)own_syscall (SYS_ppoll, (long)pfd, n, 0, 0)) < 0)
+        {
+          errno = -r;
+          r = -1;
+        }
       if (r == 0)
         {
+          if (s->started && s->cfg->release)
+            {
+              /* Running: the config and the filter are of no more use here. */
+              s->cfg->release (s->cfg->release_arg);
+              s->cfg->release = NULL;
+              s->cfg->init.spec = NULL;
+            }
           shed_memory ();
           busy = false;
           continue;
@@ -440,8 +477,10 @@ supervisor_main (struct supervisor_config *cfg)
   moved_self = cfg->cgroup_enter && move_self (cfg->cgroup_enter);
   if (cfg->cgroup_enter && !moved_self)
     move_self (cfg->cgroup_leave); /* partly moved: back to where we were */
-  pid = clone_init ((stage.active ? 0 : cfg->clone_flags) | (s.monitor_reaps ? CLONE_PARENT : 0),
-                    cfg->cgroup_fd, &into_cgroup);
+  /* clone3 with CLONE_INTO_CGROUP (v2) starts the init in its cgroup, with no migration later. */
+  pid = clone_into_cgroup ((unsigned)(stage.active ? 0 : cfg->clone_flags)
+                               | (s.monitor_reaps ? CLONE_PARENT : 0),
+                           cfg->cgroup_fd, &into_cgroup);
   if (pid != 0 && moved_self)
     move_self (cfg->cgroup_leave);
   /* Otherwise the CLI moves the init the ordinary way. */
