@@ -16,10 +16,9 @@
 
 struct cgroup
 {
-  char *path;   /* relative to the hierarchy roots: "/carrel/c1" */
-  bool owned;   /* carrel made the leaf: removed at delete */
-  int created;  /* components carrel made (leaf included): undone by a failed create */
-  int clone_fd; /* v2 leaf directory, for CLONE_INTO_CGROUP */
+  char *path;  /* relative to the hierarchy roots: "/carrel/c1" */
+  bool owned;  /* carrel made the leaf: removed at delete */
+  int created; /* components carrel made (leaf included): undone by a failed create */
 
   const struct cg_layout *layout;
   const struct cg_ops *ops;
@@ -503,7 +502,6 @@ cgroup_create (const struct carrel_spec *spec, const char *id, bool rootless, st
   if (cg_layout_get (&l, err) < 0)
     return -1;
   cg = xcalloc (1, sizeof *cg);
-  cg->clone_fd = -1;
   cg->layout = l;
   cg->ops = ops_for (l);
   if (resolve_path (l, spec->linux_.cgroups_path, id, &cg->path, err) < 0)
@@ -539,12 +537,6 @@ cgroup_create (const struct carrel_spec *spec, const char *id, bool rootless, st
       cgroup_free (cg);
       return -1;
     }
-  if (l->unified)
-    {
-      /* v2, and a hybrid host's cgroup2 side (hugetlb here): clone3 can start the init there. */
-      cleanup_free char *dir = xasprintf ("%s%s", l->unified, cg->path);
-      cg->clone_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    }
   *out = cg;
   return 0;
 }
@@ -564,15 +556,25 @@ cgroup_enter (struct cgroup *cg, pid_t pid, struct carrel_error *err)
  * itself in, clones the init there, and moves back; clone3 places the init on the cgroup2 side
  * of a hybrid host. */
 int
-cgroup_self_move_paths (struct cgroup *cg, char ***enter, char ***leave, struct carrel_error *err)
+cgroup_self_move_plan (const char *path, char ***enter, char ***leave, int *clone_fd,
+                       struct carrel_error *err)
 {
-  const struct cg_layout *l = cg->layout;
+  const struct cg_layout *l;
   cleanup_file FILE *f = NULL;
   char line[4096];
   size_t n = 0;
   *enter = *leave = NULL;
-  /* A hybrid host's cgroup2 side is joined by clone3 (cgroup_clone_fd): without it, no fast path. */
-  if (l->mode != CG_MODE_V1 || l->n_v1 == 0 || (l->unified && cg->clone_fd < 0))
+  *clone_fd = -1;
+  if (cg_layout_get (&l, err) < 0)
+    return -1;
+  if (l->unified)
+    {
+      /* v2, and a hybrid host's cgroup2 side (hugetlb here): clone3 can start the init there. */
+      cleanup_free char *dir = xasprintf ("%s%s", l->unified, path);
+      *clone_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+  /* A hybrid host's cgroup2 side is joined by clone3: without it, no fast path. */
+  if (l->mode != CG_MODE_V1 || l->n_v1 == 0 || (l->unified && *clone_fd < 0))
     return 0;
   f = fopen ("/proc/self/cgroup", "re");
   if (f == NULL)
@@ -589,7 +591,7 @@ cgroup_self_move_paths (struct cgroup *cg, char ***enter, char ***leave, struct 
       for (size_t i = 0; i < l->n_v1; i++)
         if (strcmp (l->v1[i].controllers, ctl) == 0 && n < l->n_v1)
           {
-            (*enter)[n] = xasprintf ("%s%s/tasks", l->v1[i].mount, cg->path);
+            (*enter)[n] = xasprintf ("%s%s/tasks", l->v1[i].mount, path);
             (*leave)[n] = xasprintf ("%s%s/tasks", l->v1[i].mount, strcmp (own, "/") == 0 ? "" : own);
             n++;
           }
@@ -643,13 +645,6 @@ slow:
   return 0;
 }
 
-int
-cgroup_clone_fd (struct cgroup *cg)
-
-{
-  return cg ? cg->clone_fd : -1;
-}
-
 const char *
 cgroup_path (const struct cgroup *cg)
 {
@@ -677,8 +672,6 @@ cgroup_free (struct cgroup *cg)
 {
   if (cg == NULL)
     return;
-  if (cg->clone_fd >= 0)
-    close (cg->clone_fd);
   free (cg->path);
   free (cg);
 }

@@ -21,16 +21,16 @@ int cgroup_create (const struct carrel_spec *spec, const char *id, bool rootless
                    struct carrel_error *err);
 /* Put pid in every hierarchy of the cgroup. */
 int cgroup_enter (struct cgroup *cg, pid_t pid, struct carrel_error *err);
-/* v1: the tasks files through which the supervisor moves itself into the cgroup before the clone
- * (enter) and back (leave); both NULL when that fast path does not apply (see cgroup.c). */
-int cgroup_self_move_paths (struct cgroup *cg, char ***enter, char ***leave, struct carrel_error *err);
+/* How the supervisor starts the init in the cgroup at path without a cgroup.procs write: the v1
+ * tasks files it moves itself into before the clone (enter) and back to after it (leave), both NULL
+ * when that fast path does not apply; and a cgroup2 directory fd for clone3's CLONE_INTO_CGROUP,
+ * or -1 (see cgroup.c). */
+int cgroup_self_move_plan (const char *path, char ***enter, char ***leave, int *clone_fd,
+                           struct carrel_error *err);
 /* exec: v1 tasks fds (write "0") and a cgroup2 directory fd (clone3) through which a process joins
  * the running container's cgroup at path itself; 1 when usable, 0 when not (see cgroup.c). */
 int cgroup_self_join_fds (const char *path, int *tasks_fds, size_t max, size_t *n, int *dir_fd,
                           struct carrel_error *err);
-/* A v2 directory fd for clone3's CLONE_INTO_CGROUP, or -1. */
-
-int cgroup_clone_fd (struct cgroup *cg);
 /* The path to record in the state ("/carrel/c1"), and whether carrel created it. */
 const char *cgroup_path (const struct cgroup *cg);
 bool cgroup_owned (const struct cgroup *cg);

@@ -563,7 +563,17 @@ v1_kill (const struct cg_layout *l, const char *path, int sig, struct carrel_err
   if (access (dir, F_OK) < 0)
     return carrel_fail (err, errno, "cgroup %s", dir);
   if (sig == SIGKILL && cg_v1_mount (l, "freezer"))
-    frozen = v1_freeze (l, path, true, &ignored) == 0;
+    {
+      /* An empty cgroup (the usual delete after the init ended) needs no freeze: only its own
+       * members could fork into it. */
+      pid_t *pids = NULL;
+      size_t n = 0;
+      bool empty = cg_read_pids (dir, &pids, &n, &ignored) == 0 && n == 0;
+      free (pids);
+      if (empty)
+        return 0;
+      frozen = v1_freeze (l, path, true, &ignored) == 0;
+    }
   if (frozen)
     {
       /* Send while frozen, then thaw: the kills land and nothing forked in between. */

@@ -91,11 +91,34 @@ ctx_release_in_supervisor (void *arg)
   carrel_state_free (&c->st);
 }
 
+/* The supervisor's first word: its pid. Bounded: it says it at once, or fails and closes. */
+static int
+await_hello (struct create_ctx *c, struct sync_msg *msg, struct carrel_error *err)
+{
+  struct pollfd p = { .fd = c->sup_sock, .events = POLLIN };
+  int r;
+  while ((r = poll (&p, 1, 10000)) < 0 && errno == EINTR)
+    ;
+  if (r == 0)
+    return carrel_fail (err, ETIMEDOUT, "start the supervisor: no answer");
+  if (sync_expect (c->sup_sock, SYNC_HELLO, msg, "start the supervisor", err) < 0)
+    return -1;
+  c->sup_pid = msg->pid;
+  return 0;
+}
+
 /* Undo a create that did not commit: the supervisor kills the init when its socket closes. */
 static void
 ctx_abort (struct create_ctx *c)
 {
   struct carrel_error ignored;
+  if (c->sup_sock >= 0 && c->sup_pid <= 0)
+    {
+      /* Spawned, not heard from yet: learn its pid, so that we can wait for it to go below. */
+      struct sync_msg *msg = xmalloc (sizeof *msg);
+      await_hello (c, msg, &ignored);
+      free (msg);
+    }
   if (c->init_pid > 0)
     kill (c->init_pid, SIGKILL);
   if (c->sup_sock >= 0)
@@ -295,8 +318,6 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
                                   .preserve_fds = c->opts->preserve_fds,
                                   .console_socket = c->console_sock,
                                   .system_console = c->opts->console_mode == CARREL_CONSOLE_SUPERVISOR,
-                                  .cgroup_path = c->cgroup ? cgroup_path (c->cgroup) : NULL,
-                                  .cgroup_owned = c->cgroup && cgroup_owned (c->cgroup),
 
                                   .seccomp_prog = c->seccomp_prog.filter ? &c->seccomp_prog : NULL };
 
@@ -322,18 +343,9 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
    * init once it is in its cgroup, so that the namespace's root is the container's cgroup. */
   sc.clone_flags = flags & ~(CLONE_NEWTIME | CLONE_NEWCGROUP);
 
-  sc.cgroup_fd = cgroup_clone_fd (c->cgroup);
-  if (c->cgroup && cgroup_self_move_paths (c->cgroup, &sc.cgroup_enter, &sc.cgroup_leave, err) < 0)
-    {
-      close (cli_init[0]);
-      close (cli_init[1]);
-      close (cli_sup[0]);
-      close (cli_sup[1]);
-      close (sup_init[0]);
-      close (sup_init[1]);
-      close (sc.state_dirfd);
-      return -1;
-    }
+  /* The cgroup does not exist yet: it is made while the supervisor starts, which learns it with
+   * SYNC_MODE. */
+  sc.cgroup_fd = -1;
 
   sc.console_fd = c->console_sup;
   sc.console_log = c->opts->console_log;
@@ -368,8 +380,6 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
     }
   while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
     ;
-  free_strv (sc.cgroup_enter);
-  free_strv (sc.cgroup_leave);
   close (sc.state_dirfd);
   close (cli_init[1]);
 
@@ -446,6 +456,12 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   if (fault_point ("create.after-state-dir", err) < 0)
     goto out;
 
+  /* The supervisor starts up (two forks) while we make the cgroup: they take about as long.
+   * The layout is read first, so that neither reads it again. */
+  cgroup_version ();
+  init_sock = spawn (c, flags, err);
+  if (init_sock < 0)
+    goto out;
   if (cgroup_create (c->spec, opts->id, geteuid () != 0 || in_user_namespace (), &c->cgroup, err) < 0)
     goto out;
   if (c->cgroup)
@@ -457,15 +473,16 @@ create_container (struct create_ctx *c, struct carrel_error *err)
     }
   if (fault_point ("create.after-cgroup", err) < 0)
     goto out;
-  init_sock = spawn (c, flags, err);
-  if (init_sock < 0)
-    goto out;
   msg = xmalloc (sizeof *msg);
-  if (sync_expect (c->sup_sock, SYNC_HELLO, msg, "start the supervisor", err) < 0)
+  if (await_hello (c, msg, err) < 0)
     goto out;
-  c->sup_pid = msg->pid;
-  if (sync_send (c->sup_sock, SYNC_MODE, 0, choose_reaper (c->sup_pid, opts->foreground_run), NULL, err) < 0)
-    goto out;
+  {
+    cleanup_free char *where
+        = c->cgroup ? xasprintf ("%s:%s", c->st.cgroup_owned ? "owned" : "joined", c->st.cgroup_path) : NULL;
+    if (sync_send (c->sup_sock, SYNC_MODE, 0, choose_reaper (c->sup_pid, opts->foreground_run), where, err)
+        < 0)
+      goto out;
+  }
   if (sync_expect (c->sup_sock, SYNC_PID, msg, "start the supervisor", err) < 0)
     goto out;
   c->init_pid = msg->pid;
@@ -745,7 +762,7 @@ carrel_container_run (const struct carrel_create_options *opts, bool detach, int
     {
       close (c.dirfd);
       c.dirfd = -1;
-      r = carrel_container_delete (o.root, o.id, false, err);
+      r = container_delete_known (o.root, o.id, false, c.spec, err);
     }
 out:
   ctx_release (&c);

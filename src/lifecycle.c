@@ -154,7 +154,13 @@ force_stop_unreadable (const char *id, int dirfd)
 
 int
 carrel_container_delete (const char *root, const char *id, bool force, struct carrel_error *err)
+{
+  return container_delete_known (root, id, force, NULL, err);
+}
 
+int
+container_delete_known (const char *root, const char *id, bool force, const struct carrel_spec *known,
+                        struct carrel_error *err)
 {
   cleanup_fd int dirfd = -1;
   struct carrel_state st;
@@ -209,12 +215,12 @@ carrel_container_delete (const char *root, const char *id, bool force, struct ca
     struct carrel_error ignored;
     network_teardown_at (id, dirfd, &ignored);
   }
-  if (load_state_spec (dirfd, &spec, err) == 0)
+  if (known || load_state_spec (dirfd, &spec, err) == 0)
     {
-
+      const struct carrel_spec *hooks_of = known ? known : spec;
       cleanup_free char *state_json
-          = hook_state_json (id, "stopped", st.pid, st.bundle ? st.bundle : "", spec);
-      if (hooks_run (spec, CARREL_HOOK_POSTSTOP, state_json, err) < 0)
+          = hook_state_json (id, "stopped", st.pid, st.bundle ? st.bundle : "", hooks_of);
+      if (hooks_run (hooks_of, CARREL_HOOK_POSTSTOP, state_json, err) < 0)
         {
           char buf[CARREL_ERROR_MSG_MAX + 128];
           carrel_warn ("delete %s: %s", id, carrel_error_string (err, buf, sizeof buf));

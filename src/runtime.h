@@ -126,5 +126,9 @@ char *hook_state_json (const char *id, const char *status, pid_t pid, const char
 /* create.c: talk to a running container's supervisor; read the config saved at create. */
 int ctl_connect (int dirfd, int *out, struct carrel_error *err);
 int load_state_spec (int dirfd, struct carrel_spec **spec, struct carrel_error *err);
+/* carrel_container_delete for a caller that has the container's config at hand (run): its
+ * poststop hooks come from `known` instead of the state's copy. */
+int container_delete_known (const char *root, const char *id, bool force, const struct carrel_spec *known,
+                            struct carrel_error *err);
 
 #endif

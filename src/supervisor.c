@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "cgroup.h"
 #include "fault.h"
 #include "idmap_mount.h"
 #include "ns_stage.h"
@@ -316,7 +317,21 @@ shed_memory (void)
     own_syscall (SYS_madvise, (long)ranges[i].start, (long)ranges[i].len, MADV_DONTNEED, 0);
 }
 
-/* Write "0" (ourselves) to each v1 tasks file: see cgroup_self_move_paths. */
+/* The cgroup the CLI made while we started ("owned:/carrel/c1" or "joined:/path"): the init is
+ * born there (cgroup_self_move_plan). */
+static int
+use_cgroup (struct supervisor_config *cfg, const char *where, struct carrel_error *err)
+{
+  const char *path = strchr (where, ':');
+  if (path == NULL || path[1] != '/')
+    return carrel_fail (err, EPROTO, "supervisor: bad cgroup \"%s\"", where);
+  cfg->init.cgroup_owned = strncmp (where, "owned:", 6) == 0;
+  cfg->init.cgroup_path = xstrdup (path + 1);
+  return cgroup_self_move_plan (cfg->init.cgroup_path, &cfg->cgroup_enter, &cfg->cgroup_leave,
+                                &cfg->cgroup_fd, err);
+}
+
+/* Write "0" (ourselves) to each v1 tasks file: see cgroup_self_move_plan. */
 static bool
 move_self (char **tasks_files)
 {
@@ -463,6 +478,8 @@ supervisor_main (struct supervisor_config *cfg)
       || sync_expect (cfg->cli_sock, SYNC_MODE, &s.scratch, "supervisor", &err) < 0)
     _exit (1);
   s.monitor_reaps = s.scratch.pid == REAPER_MONITOR;
+  if (s.scratch.data[0] && use_cgroup (cfg, s.scratch.data, &err) < 0)
+    goto fail;
   if (ns_prepare_for_children (cfg->init.spec, &err) < 0)
     goto fail;
   if (idmap_mounts_prepare (cfg->init.spec, cfg->init.bundle, &err) < 0)

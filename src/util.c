@@ -222,12 +222,21 @@ now_ms (void)
 void
 format_rfc3339 (char *buf, size_t len, long long sec, long nsec)
 {
-  struct tm tm;
-  time_t t = (time_t)sec;
-  char base[64];
-  gmtime_r (&t, &tm);
-  strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf, len, "%s.%09ldZ", base, nsec);
+  /* By hand: gmtime_r makes glibc read /etc/localtime once per process, on every create. Days to
+   * a civil date as in Howard Hinnant's "chrono-compatible low-level date algorithms". */
+  long long days = sec >= 0 ? sec / 86400 : (sec - 86399) / 86400;
+  long long rem = sec - days * 86400;
+  long long z = days + 719468;
+  long long era = (z >= 0 ? z : z - 146096) / 146097;
+  long long doe = z - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153;
+  long long day = doy - (153 * mp + 2) / 5 + 1;
+  long long month = mp < 10 ? mp + 3 : mp - 9;
+  long long year = yoe + era * 400 + (month <= 2);
+  snprintf (buf, len, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", year, month, day, rem / 3600,
+            rem % 3600 / 60, rem % 60, nsec);
 }
 
 int
