@@ -14,6 +14,16 @@ CFLAGS ?= -O2 -g
 CARREL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wvla \
 	-D_GNU_SOURCE -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS_CARREL := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The libraries Debian ships as archives are linked in: every carrel command then skips loading
+# four shared objects (`carrel --version`: 1.02 -> 0.81 ms here; /bin/true is 0.67 ms). libc and
+# libmnl (no libmnl.a in Debian) stay shared. STATIC_LIBS= links all of them shared.
+STATIC_LIBS ?= seccomp cap nftnl jansson
+ifneq ($(strip $(STATIC_LIBS)),)
+ifeq ($(foreach l,$(STATIC_LIBS),$(wildcard $(shell $(CC) -print-file-name=lib$(l).a))),$(foreach l,$(STATIC_LIBS),$(shell $(CC) -print-file-name=lib$(l).a)))
+LDLIBS_CARREL := -Wl,-Bstatic $(addprefix -l,$(STATIC_LIBS)) -Wl,-Bdynamic \
+	$(filter-out $(addprefix -l,$(STATIC_LIBS)),$(LDLIBS_CARREL))
+endif
+endif
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 CARREL_CFLAGS += -DCARREL_VERSION='"$(VERSION)"'
 

@@ -80,6 +80,8 @@ layout_detect (struct cg_layout *l, struct carrel_error *err)
   bool has_v1_controller = false;
   if (f == NULL)
     return carrel_fail (err, errno, "cgroups: open /proc/self/mountinfo");
+  /* One read(2) for the whole table rather than one per KiB. */
+  setvbuf (f, NULL, _IOFBF, 1 << 16);
   while (getline (&line, &cap, f) > 0)
     {
       /* id parent maj:min root mountpoint opts [optional...] - fstype source superopts */

@@ -5,7 +5,9 @@
 # min-max and the medians of paired ratios. The table also goes to $BUILD/bench/results.md.
 #
 # Environment: BENCH_N (iterations of the single-container cases, default 50), BENCH_PAR_N
-# (iterations of the parallel cases, default 3), BENCH_SEED, BENCH_QUICK=1 (a few iterations, to
+# (iterations of the parallel cases, default 3), BENCH_SEED, BENCH_CASES (a regex of the case names
+# to run: baseline, run-true, run-limits, run-nonet, lifecycle, exec, par50-time, par50-mem,
+# par200-time, par200-mem, idle, memlimit, soak, density; default all), BENCH_QUICK=1 (a few iterations, to
 # check the harness). Needs root. Every container, cgroup and namespace it makes is removed at
 # the end, also on failure or Ctrl-C.
 set -euo pipefail
@@ -157,6 +159,7 @@ header_of() {
 }
 
 run_plan() { # NAME ITERATIONS WARMUP
+  [[ $1 =~ ^(${BENCH_CASES:-.*})$ ]] || return 0
   note "case $1: $2 iterations"
   "$B/timer" -n "$2" -w "$3" -s "$SEED" "$(plan "$1")" >>"$SAMPLES" 2>>"$LOG" ||
     die "timer failed on case $1 (see $LOG)"
@@ -287,7 +290,9 @@ runs_under() { # RUNTIME-VARIANT KIB
   [ $ok = 1 ]
 }
 declare -A MINLIM
-for r in carrel crun runc; do
+memlimit_runtimes=(carrel crun runc)
+[[ memlimit =~ ^(${BENCH_CASES:-.*})$ ]] || memlimit_runtimes=()
+for r in "${memlimit_runtimes[@]}"; do
   if ! applies_limit "$r"; then
     MINLIM[$r]=skip
     NOTES+=("memory floor: $r skipped: it does not apply linux.resources.memory.limit (yet)")
@@ -305,7 +310,7 @@ for r in carrel crun runc; do
   done
   MINLIM[$r]="$hi KiB"
 done
-note "memory floor bisect: carrel ${MINLIM[carrel]}, crun ${MINLIM[crun]}, runc ${MINLIM[runc]}"
+note "memory floor bisect: carrel ${MINLIM[carrel]:-}, crun ${MINLIM[crun]:-}, runc ${MINLIM[runc]:-}"
 
 # ---------------------------------------------------------------------------------------------
 # Report
