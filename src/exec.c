@@ -398,6 +398,114 @@ fail:
   _exit (1);
 }
 
+/* Join the container's namespaces in join_order, but those of `skip` (CLONE_NEW* bits). */
+static int
+join_namespaces (struct exec_ctx *c, int skip, struct carrel_error *err)
+{
+  for (size_t i = 0; i < N_JOIN; i++)
+    if (c->ns_fds[i] >= 0 && !(join_order[i].flag & skip) && setns (c->ns_fds[i], join_order[i].flag) < 0)
+      return carrel_fail (err, errno, "join the container's %s namespace", join_order[i].name);
+  return 0;
+}
+
+static int
+ns_fd_of (struct exec_ctx *c, int flag)
+{
+  for (size_t i = 0; i < N_JOIN; i++)
+    if (join_order[i].flag == flag)
+      return c->ns_fds[i];
+  return -1;
+}
+
+/* The process, cloned by the CLI itself (exec_direct). */
+__attribute__ ((noreturn)) static void
+exec_direct_child (struct exec_ctx *c, struct init_config *cfg)
+{
+  struct carrel_error err = { 0 };
+  /* Non-dumpable until execve, as the helper is (see exec_helper). */
+  prctl (PR_SET_DUMPABLE, 0);
+  close (c->sock[0]);
+  if (c->console_peer >= 0)
+    close (c->console_peer);
+  if (join_namespaces (c, CLONE_NEWPID | CLONE_NEWTIME, &err) < 0)
+    goto fail;
+  if (fchdir (c->rootfd) < 0 || chroot (".") < 0 || chdir ("/") < 0)
+    {
+      carrel_fail (&err, errno, "enter the container's root");
+      goto fail;
+    }
+  exec_child (c, cfg);
+fail:
+  sync_send_error (c->sock[1], &err);
+  _exit (127);
+}
+
+/* A privileged caller needs no helper: it enters the container's pid (and time) namespace for its
+ * children only, steps into the v1 cgroups, clones the process into the cgroup2 side, and steps
+ * back; the process joins the other namespaces itself. One fork fewer than the helper's way.
+ * Returns 1 when this caller may not (a rootless one): use the helper. */
+static int
+exec_direct (struct exec_ctx *c, struct init_config *cfg, pid_t *out, struct carrel_error *err)
+{
+  cleanup_fd int own_pid = -1, own_time = -1, clone_fd = -1;
+  cleanup_strv char **enter = NULL, **leave = NULL;
+  int pid_ns = ns_fd_of (c, CLONE_NEWPID), time_ns = ns_fd_of (c, CLONE_NEWTIME);
+  bool into_cgroup = false, moved = true;
+  int r = -1;
+  pid_t pid;
+
+  if (geteuid () != 0)
+    return 1;
+  if (c->st.cgroup_path && cgroup_self_move_plan (c->st.cgroup_path, &enter, &leave, &clone_fd, err) < 0)
+    return -1;
+  if (c->st.cgroup_path && enter == NULL && cgroup_version () == 1)
+    return 1; /* no fast path: the helper is moved the ordinary way */
+  own_pid = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if (time_ns >= 0)
+    own_time = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+  if (pid_ns >= 0 && setns (pid_ns, CLONE_NEWPID) < 0)
+    return errno == EPERM ? 1 : carrel_fail (err, errno, "join the container's pid namespace");
+  if (time_ns >= 0 && setns (time_ns, CLONE_NEWTIME) < 0)
+    {
+      carrel_fail (err, errno, "join the container's time namespace");
+      goto restore;
+    }
+  for (char **f = enter; f && *f && moved; f++)
+    moved = write_file_at (AT_FDCWD, *f, "0", 1, err) == 0;
+  if (!moved)
+    {
+      carrel_wrap (err, "join the container's cgroup %s", c->st.cgroup_path);
+      goto restore;
+    }
+  pid = clone_into_cgroup (0, clone_fd, &into_cgroup);
+  if (pid == 0)
+    exec_direct_child (c, cfg);
+  if (pid < 0 || (clone_fd >= 0 && !into_cgroup))
+    {
+      carrel_fail (err, pid < 0 ? errno : ENOTSUP, "clone the process into the container's cgroup");
+      if (pid > 0)
+        {
+          kill (pid, SIGKILL);
+          waitpid (pid, NULL, 0);
+        }
+      goto restore;
+    }
+  *out = pid;
+  r = 0;
+restore:
+  {
+    struct carrel_error ignored;
+    for (char **f = leave; f && *f; f++)
+      write_file_at (AT_FDCWD, *f, "0", 1, &ignored);
+  }
+  /* Our own later children (none today) belong to the host again. */
+  if (own_pid >= 0)
+    setns (own_pid, CLONE_NEWPID);
+  if (own_time >= 0)
+    setns (own_time, CLONE_NEWTIME);
+  return r;
+}
+
 /* Signals that reach a foreground exec go to the process, as with runc. */
 static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 
@@ -513,19 +621,6 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
   if ((c->sock[1] = fd_above (c->sock[1], min, err)) < 0)
     return -1;
 
-  if (c->st.cgroup_path)
-    {
-      int r1 = cgroup_self_join_fds (c->st.cgroup_path, c->cg_tasks, ARRAY_SIZE (c->cg_tasks), &c->n_cg_tasks,
-                                     &c->cg_dir, err);
-      if (r1 < 0)
-        return -1;
-      c->cg_self = r1 > 0;
-      for (size_t i = 0; i < c->n_cg_tasks; i++)
-        if ((c->cg_tasks[i] = fd_above (c->cg_tasks[i], min, err)) < 0)
-          return -1;
-      if (c->cg_dir >= 0 && (c->cg_dir = fd_above (c->cg_dir, min, err)) < 0)
-        return -1;
-    }
   if (c->view.linux_.has_seccomp)
     {
       /* Compiled (or taken from the cache) here, before the fork, as create does. */
@@ -542,12 +637,33 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
                               .preserve_fds = o->preserve_fds,
                               .console_socket = c->console_sock,
                               .seccomp_prog = seccomp_prog.filter ? &seccomp_prog : NULL };
-  helper = fork ();
-
-  if (helper < 0)
-    return carrel_fail (err, errno, "fork");
-  if (helper == 0)
-    exec_helper (c, &cfg);
+  if ((r = exec_direct (c, &cfg, &pid, err)) < 0)
+    return -1;
+  if (r == 0)
+    helper = -1;
+  else
+    {
+      r = -1;
+      if (c->st.cgroup_path)
+        {
+          int r1 = cgroup_self_join_fds (c->st.cgroup_path, c->cg_tasks, ARRAY_SIZE (c->cg_tasks),
+                                         &c->n_cg_tasks, &c->cg_dir, err);
+          if (r1 < 0)
+            return -1;
+          c->cg_self = r1 > 0;
+          for (size_t i = 0; i < c->n_cg_tasks; i++)
+            if ((c->cg_tasks[i] = fd_above (c->cg_tasks[i], min, err)) < 0)
+              return -1;
+          if (c->cg_dir >= 0 && (c->cg_dir = fd_above (c->cg_dir, min, err)) < 0)
+            return -1;
+        }
+      helper = fork ();
+      if (helper < 0)
+        return carrel_fail (err, errno, "fork");
+      if (helper == 0)
+        exec_helper (c, &cfg);
+    }
+  r = -1;
   close (c->sock[1]);
   c->sock[1] = -1;
   if (c->console_sock >= 0)
@@ -556,9 +672,10 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
       c->console_sock = -1;
     }
   msg = xmalloc (sizeof *msg);
-  if (c->st.cgroup_path && !c->cg_self && cgroup_enter_path (c->st.cgroup_path, helper, err) < 0)
+  if (helper > 0 && c->st.cgroup_path && !c->cg_self
+      && cgroup_enter_path (c->st.cgroup_path, helper, err) < 0)
     goto out;
-  if (sync_send (c->sock[0], SYNC_GO, 0, 0, NULL, err) < 0)
+  if (helper > 0 && sync_send (c->sock[0], SYNC_GO, 0, 0, NULL, err) < 0)
     goto out;
   if (c->console_peer >= 0)
     {
@@ -572,8 +689,8 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
             goto out;
         }
     }
-  /* The helper reports the pid, the process EXECUTING (then EOF: the socket is close-on-exec) or an
-   * error; the two write concurrently, so in any order. */
+  /* The helper reports the pid (exec_direct knows it), the process EXECUTING (then EOF: the socket
+   * is close-on-exec) or an error; the two write concurrently, so in any order. */
   for (bool executing = false, failed = false;;)
     {
       if (sync_recv (c->sock[0], msg, err) < 0)
@@ -613,7 +730,7 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
   pid = -1;
 out:
   free (msg);
-  while (waitpid (helper, &status, 0) < 0 && errno == EINTR)
+  while (helper > 0 && waitpid (helper, &status, 0) < 0 && errno == EINTR)
     ;
   if (r < 0 && pid > 0)
     {
