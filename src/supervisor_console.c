@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,7 +15,13 @@
 struct viewer
 {
   int fd;
-  bool greeted; /* sent its replay byte */
+  bool greeted; /* sent its hello byte */
+  bool framed;
+  /* Framed: the header being read, then the payload bytes still to come. */
+  unsigned char hdr[SUP_CONSOLE_FRAME_HDR];
+  unsigned hdr_len, left;
+  unsigned char ws[4]; /* a window-size payload being read */
+  unsigned ws_len;
 };
 
 struct sup_console
@@ -75,8 +82,7 @@ static void
 viewer_close (struct viewer *v)
 {
   close (v->fd);
-  v->fd = -1;
-  v->greeted = false;
+  *v = (struct viewer){ .fd = -1 };
 }
 
 /* All or nothing: a viewer that cannot take the output now is dropped, not fed a torn stream. */
@@ -214,11 +220,66 @@ accept_viewer (struct sup_console *c)
   for (int i = 0; i < SUP_CONSOLE_VIEWERS; i++)
     if (c->viewers[i].fd < 0)
       {
-        c->viewers[i].fd = fd;
-        c->viewers[i].greeted = false;
+        c->viewers[i] = (struct viewer){ .fd = fd };
         return;
       }
   close (fd); /* full: the client sees EOF at once */
+}
+
+/* The console's input buffer is full: drop keystrokes rather than stall every viewer. */
+static void
+console_input (struct sup_console *c, const char *buf, size_t len)
+{
+  if (len > 0 && c->master >= 0)
+    (void)!write (c->master, buf, len);
+}
+
+/* The last viewer to send its size sets the pty's; the kernel signals the foreground job. */
+static void
+console_winsize (struct sup_console *c, const unsigned char ws[4])
+{
+  struct winsize w
+      = { .ws_row = (unsigned short)(ws[0] << 8 | ws[1]), .ws_col = (unsigned short)(ws[2] << 8 | ws[3]) };
+  if (c->master >= 0 && w.ws_row > 0 && w.ws_col > 0)
+    ioctl (c->master, TIOCSWINSZ, &w);
+}
+
+/* Framed input: frames may arrive split anywhere, so the state lives in the viewer. */
+static void
+framed_input (struct sup_console *c, struct viewer *v, const char *p, size_t n)
+{
+  while (n > 0)
+    {
+      size_t chunk;
+      if (v->hdr_len < SUP_CONSOLE_FRAME_HDR)
+        {
+          v->hdr[v->hdr_len++] = (unsigned char)*p++;
+          n--;
+          if (v->hdr_len == SUP_CONSOLE_FRAME_HDR)
+            {
+              v->left = (unsigned)v->hdr[1] << 8 | v->hdr[2];
+              v->ws_len = 0;
+              if (v->left == 0)
+                v->hdr_len = 0;
+            }
+          continue;
+        }
+      chunk = n < v->left ? n : v->left;
+      if (v->hdr[0] == SUP_CONSOLE_FRAME_INPUT)
+        console_input (c, p, chunk);
+      else if (v->hdr[0] == SUP_CONSOLE_FRAME_WINSIZE)
+        for (size_t i = 0; i < chunk && v->ws_len < sizeof v->ws; i++)
+          v->ws[v->ws_len++] = (unsigned char)p[i];
+      p += chunk;
+      n -= chunk;
+      v->left -= chunk;
+      if (v->left == 0)
+        {
+          if (v->hdr[0] == SUP_CONSOLE_FRAME_WINSIZE && v->ws_len == sizeof v->ws)
+            console_winsize (c, v->ws);
+          v->hdr_len = 0;
+        }
+    }
 }
 
 static void
@@ -237,16 +298,18 @@ viewer_input (struct sup_console *c, struct viewer *v)
   if (!v->greeted)
     {
       v->greeted = true;
-      if (buf[0] == 'R')
+      v->framed = buf[0] == SUP_CONSOLE_HELLO_FRAMED_REPLAY || buf[0] == SUP_CONSOLE_HELLO_FRAMED;
+      if (buf[0] == SUP_CONSOLE_HELLO_RAW_REPLAY || buf[0] == SUP_CONSOLE_HELLO_FRAMED_REPLAY)
         ring_replay (c, v);
       p++;
       n--;
       if (v->fd < 0)
         return;
     }
-  /* The console's input buffer is full: drop keystrokes rather than stall every viewer. */
-  if (n > 0 && c->master >= 0)
-    (void)!write (c->master, p, n);
+  if (v->framed)
+    framed_input (c, v, p, n);
+  else
+    console_input (c, p, n);
 }
 
 int

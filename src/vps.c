@@ -14,6 +14,7 @@
 #include "carrel/container.h"
 #include "cgroup.h"
 #include "state.h"
+#include "supervisor_console.h"
 #include "util.h"
 #include "vps.h"
 
@@ -102,7 +103,7 @@ create_in (const char *dir, struct vps_record *r, const struct vps_template *t, 
     rc = -1;
   if (rc < 0)
     return -1;
-  if (vps_spec_write (r, t, config, err) < 0)
+  if (vps_spec_write (r, t, config, err) < 0 || vps_spec_probe_limits (r->name, config, err) < 0)
     return -1;
   return vps_record_save (r, err);
 }
@@ -164,33 +165,6 @@ out_free:
   return rc;
 }
 
-/* The helper a supervisor spawned for a restart records itself, so that stop can end it early. */
-static void
-restarter_record (const char *name)
-{
-  cleanup_free char *path = vps_path (name, VPS_RESTARTER);
-  cleanup_free char *text = xasprintf ("%d %llu\n", getpid (), proc_start_time (getpid ()));
-  cleanup_fd int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd >= 0)
-    write_all (fd, text, strlen (text));
-}
-
-static void
-restarter_kill (const char *name)
-{
-  cleanup_free char *path = vps_path (name, VPS_RESTARTER);
-  cleanup_free char *text = NULL;
-  struct carrel_error ignored;
-  size_t len;
-  int pid = 0;
-  unsigned long long start = 0;
-  if (read_file_at (AT_FDCWD, path, &text, &len, &ignored) < 0)
-    return;
-  if (sscanf (text, "%d %llu", &pid, &start) == 2 && pid != getpid () && proc_is (pid, start))
-    kill (pid, SIGKILL);
-  unlink (path);
-}
-
 static char *
 self_exe (void)
 {
@@ -203,6 +177,32 @@ self_exe (void)
   if (n > 10 && strcmp (buf + n - 10, " (deleted)") == 0)
     buf[n - 10] = '\0';
   return xstrdup (buf);
+}
+
+unsigned
+vps_restart_delay_ms (unsigned restarts)
+{
+  return restarts >= 6 ? RESTART_DELAY_MAX_MS : RESTART_DELAY_MIN_MS << restarts;
+}
+
+char **
+vps_restart_argv (const char *root, const char *name, unsigned delay_ms)
+{
+  cleanup_free char *abs_root = realpath (root, NULL);
+  cleanup_free char *abs_data = realpath (carrel_data_dir (), NULL);
+  cleanup_free char *log = vps_path (name, VPS_LOG);
+  cleanup_free char *delay = xasprintf ("%u", delay_ms);
+  const char *const args[] = { "--root",      abs_root ? abs_root : root,
+                               "--data-dir",  abs_data ? abs_data : carrel_data_dir (),
+                               "--log",       log,
+                               "vps",         "start",
+                               "--restarted", "--delay-ms",
+                               delay,         name };
+  char **v = xcalloc (ARRAY_SIZE (args) + 2, sizeof (char *));
+  v[0] = self_exe ();
+  for (size_t i = 0; i < ARRAY_SIZE (args); i++)
+    v[i + 1] = xstrdup (args[i]);
+  return v;
 }
 
 /* The VPS's root, an unprivileged id on the host, must pass through <data> and <data>/vps to reach
@@ -234,22 +234,25 @@ start_locked (const char *root, struct vps_record *r, bool restarted, struct car
   cleanup_free char *rootfs = xasprintf ("%s/%s", dir, VPS_ROOTFS);
   cleanup_free char *image = xasprintf ("%s/%s", dir, VPS_DISK);
   cleanup_free char *console_log = xasprintf ("%s/%s", dir, VPS_CONSOLE_LOG);
-  cleanup_free char *log = xasprintf ("%s/%s", dir, VPS_LOG);
-  cleanup_free char *exe = self_exe ();
-  cleanup_free char *abs_root = realpath (root, NULL);
-  cleanup_free char *delay = NULL;
+  cleanup_strv char **restart_argv = NULL;
   struct carrel_create_options o = { 0 };
   long long now = vps_now_ms ();
-  unsigned next_delay;
   int status = 0;
 
   carrel_vps_container_id (r->name, cid, sizeof cid);
   if (carrel_container_state (root, cid, &st, &e2) == 0)
     {
       bool live = st.status != CARREL_STATUS_STOPPED;
+      int rc = 0;
+      /* Its supervisor was killed (or carrel upgraded) while it ran: adopt it. */
+      if (live && !restarted && st.status == CARREL_STATUS_RUNNING && !st.supervisor_alive)
+        {
+          rc = vps_watch_adopt (root, r->name, &st, err);
+          live = rc != 0;
+        }
       carrel_state_free (&st);
       if (live)
-        return restarted ? 0 : carrel_fail (err, EBUSY, "VPS %s is already running", r->name);
+        return restarted || rc != 0 ? rc : carrel_fail (err, EBUSY, "VPS %s is already running", r->name);
       if (carrel_container_delete (root, cid, true, err) < 0)
         return -1;
     }
@@ -262,41 +265,25 @@ start_locked (const char *root, struct vps_record *r, bool restarted, struct car
     r->restarts = 0;
   else
     r->restarts++;
-  next_delay = r->restarts >= 6 ? RESTART_DELAY_MAX_MS : RESTART_DELAY_MIN_MS << r->restarts;
-  delay = xasprintf ("%u", next_delay);
-  {
-    char *const argv[] = { exe,
-                           "--root",
-                           abs_root ? abs_root : (char *)root,
-                           "--data-dir",
-                           (char *)carrel_data_dir (),
-                           "--log",
-                           log,
-                           "vps",
-                           "start",
-                           "--restarted",
-                           "--delay-ms",
-                           delay,
-                           r->name,
-                           NULL };
-    o.root = root;
-    o.id = cid;
-    o.bundle = dir;
-    o.console_mode = CARREL_CONSOLE_SUPERVISOR;
-    o.console_log = console_log;
-    o.restart_policy = r->restart;
-    o.restart_argv = argv;
-    /* The supervisor reaps the init, whoever runs us: the restart policy needs the status. */
-    setenv ("CARREL_REAPER", "supervisor", 1);
-    if (carrel_container_run (&o, true, &status, err) < 0)
-      {
-        struct carrel_error ignored;
-        vps_disk_umount (rootfs, &ignored);
-        return -1;
-      }
-  }
+  restart_argv = vps_restart_argv (root, r->name, vps_restart_delay_ms (r->restarts));
+  o.root = root;
+  o.id = cid;
+  o.bundle = dir;
+  o.console_mode = CARREL_CONSOLE_SUPERVISOR;
+  o.console_log = console_log;
+  o.restart_policy = r->restart;
+  o.restart_argv = restart_argv;
+  /* The supervisor reaps the init, whoever runs us: the restart policy needs the status. */
+  setenv ("CARREL_REAPER", "supervisor", 1);
+  if (carrel_container_run (&o, true, &status, err) < 0)
+    {
+      struct carrel_error ignored;
+      vps_disk_umount (rootfs, &ignored);
+      return -1;
+    }
   r->want_running = true;
   r->last_start = vps_now_ms ();
+  r->console_protocol = SUP_CONSOLE_PROTOCOL;
   return vps_record_save (r, err);
 }
 
@@ -311,7 +298,13 @@ carrel_vps_start (const char *root, const char *name, bool restarted, unsigned d
     return -1;
   if (restarted)
     {
-      restarter_record (name);
+      /* stop clears want_running before it ends the init: the exit it caused restarts nothing. */
+      struct carrel_error ignored;
+      bool wanted = vps_record_load (name, &r, &ignored) == 0 && r.want_running;
+      vps_record_free (&r);
+      if (!wanted)
+        return 0;
+      vps_pidfile_write (name, VPS_RESTARTER);
       sleep_ms (delay_ms);
     }
   if (vps_lock (name, &lock, err) < 0)
@@ -369,7 +362,8 @@ stop_locked (const char *root, struct vps_record *r, unsigned timeout_ms, struct
       if (vps_record_save (r, err) < 0)
         return -1;
     }
-  restarter_kill (r->name);
+  vps_pidfile_kill (r->name, VPS_RESTARTER);
+  vps_pidfile_kill (r->name, VPS_WATCHER);
   if (carrel_container_state (root, cid, &st, &e) == 0)
     {
       bool live = st.status == CARREL_STATUS_RUNNING || st.status == CARREL_STATUS_CREATED;

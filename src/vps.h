@@ -5,7 +5,8 @@
  *   vps_disk.c      the disk image: mkfs, loop device, (id-mapped) mount, unmount
  *   vps_spec.c      config.json from the record and the template
  *   vps.c           create, start, stop, destroy, list, stats
- *   vps_console.c   the console client */
+ *   vps_console.c   the console client
+ *   vps_watch.c     the watcher that carries out the restart policy when the supervisor is gone */
 #ifndef CARREL_VPS_INTERNAL_H
 #define CARREL_VPS_INTERNAL_H
 
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "carrel/container.h"
 #include "carrel/error.h"
 #include "carrel/vps.h"
 
@@ -55,6 +57,7 @@ struct vps_record
   unsigned restarts;    /* consecutive quick restarts, for the backoff */
   long long last_start; /* ms since the epoch */
   char *created;
+  unsigned console_protocol; /* SUP_CONSOLE_PROTOCOL of the supervisor start made; 0: raw only */
 };
 
 #define VPS_RECORD "vps.json"
@@ -64,6 +67,7 @@ struct vps_record
 #define VPS_CONSOLE_LOG "console.log"
 #define VPS_LOG "vps.log"
 #define VPS_RESTARTER "restarter.pid"
+#define VPS_WATCHER "watcher.pid"
 
 /* <data>/vps, <data>/vps/<name>, <data>/vps/<name>/<file>. */
 char *vps_base_dir (void);
@@ -78,6 +82,14 @@ void vps_record_free (struct vps_record *r);
 /* rm -rf that never crosses into a mount. */
 int vps_remove_tree (const char *path, struct carrel_error *err);
 long long vps_now_ms (void);
+/* "<pid> <start time>" files of the helpers stop must end (restarter.pid, watcher.pid). */
+void vps_pidfile_write (const char *name, const char *file);
+bool vps_pidfile_alive (const char *name, const char *file);
+/* SIGKILL the process the file names (if it is still that process and not us), remove the file. */
+void vps_pidfile_kill (const char *name, const char *file);
+/* Append a line to <dir>/vps.log in the format of carrel's --log. */
+void vps_log (const char *name, const char *level, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
 /* Run argv (PATH search) with env_add before our environment; capture: its output goes into the
  * error message when it fails, else it goes to our stderr. */
 int vps_run (char *const argv[], char *const env_add[], bool capture, struct carrel_error *err);
@@ -100,5 +112,20 @@ int vps_template_install (const struct vps_template *t, const struct vps_record 
 
 int vps_spec_write (const struct vps_record *r, const struct vps_template *t, const char *path,
                     struct carrel_error *err);
+/* Make and remove a cgroup with the limits of config (config.json): a limit this host cannot
+ * apply (no I/O weight file, say) fails at create, naming its create flag, not at every start. */
+int vps_spec_probe_limits (const char *name, const char *config, struct carrel_error *err);
+
+/* The delay before the next automatic restart after `restarts` quick ones (the backoff). */
+unsigned vps_restart_delay_ms (unsigned restarts);
+/* argv of `carrel vps start --restarted --delay-ms D NAME` (absolute paths; free_strv). */
+char **vps_restart_argv (const char *root, const char *name, unsigned delay_ms);
+
+/* The init of a started VPS runs but its supervisor is gone: leave a watcher (new session,
+ * pidfd on the init, checked against st's start time) that carries out the restart policy when
+ * the init ends. 1: watching; 0: the init is gone already (start it anew); < 0: error (EBUSY:
+ * a watcher is there already). Called with the VPS's lock held. */
+int vps_watch_adopt (const char *root, const char *name, const struct carrel_state *st,
+                     struct carrel_error *err);
 
 #endif

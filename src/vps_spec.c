@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "carrel/defaults.h"
+#include "carrel/spec.h"
+#include "cgroup.h"
 #include "util.h"
 #include "vps.h"
 
@@ -109,4 +111,46 @@ vps_spec_write (const struct vps_record *r, const struct vps_template *t, const 
       return carrel_fail (err, errno, "open %s", dir);
     return write_file_atomic (dfd, slash + 1, text, strlen (text), 0644, err);
   }
+}
+
+/* The create flag behind each limit of linux.resources, to name it when the host lacks it. */
+static const struct
+{
+  const char *field, *flag;
+} limit_flags[] = {
+  { "resources.blockIO", "--io-weight" },
+  { "resources.memory", "--memory" },
+  { "resources.cpu", "--cpus" },
+  { "resources.pids", "--pids" },
+};
+
+int
+vps_spec_probe_limits (const char *name, const char *config, struct carrel_error *err)
+{
+  struct carrel_spec *spec = NULL;
+  struct cgroup *cg = NULL;
+  struct carrel_error e = { 0 };
+  struct carrel_error ignored;
+  /* '.' is never in a VPS name: no container's cgroup is named so. */
+  cleanup_free char *id = xasprintf ("vps-%s.probe", name);
+  int rc;
+  if (carrel_spec_load (config, &spec, err) < 0)
+    return -1;
+  rc = cgroup_create (spec, id, false, &cg, &e);
+  carrel_spec_free (spec);
+  if (rc == 0 && cg)
+    {
+      if (cgroup_owned (cg))
+        cgroup_destroy (cg, &ignored);
+      else
+        cgroup_remove_path (cgroup_path (cg), true, &ignored);
+      cgroup_free (cg);
+    }
+  if (rc == 0)
+    return 0;
+  for (size_t i = 0; i < ARRAY_SIZE (limit_flags); i++)
+    if (strstr (e.msg, limit_flags[i].field))
+      return carrel_fail (err, e.errno_value, "%s: this host cannot apply it: %s", limit_flags[i].flag,
+                          e.msg);
+  return carrel_fail (err, e.errno_value, "the VPS's limits cannot be applied on this host: %s", e.msg);
 }

@@ -4,12 +4,15 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "carrel/tables.h"
+#include "state.h"
 #include "util.h"
 #include "vps.h"
 
@@ -131,6 +134,7 @@ vps_record_load (const char *name, struct vps_record *r, struct carrel_error *er
   r->restarts = json_integer_value (json_object_get (o, "restarts"));
   r->last_start = json_integer_value (json_object_get (o, "last_start"));
   r->created = dup_or_null (json_object_get (o, "created"));
+  r->console_protocol = json_integer_value (json_object_get (o, "console_protocol"));
   json_decref (o);
   if (r->template_name == NULL || r->id_base == 0)
     return carrel_fail (err, EINVAL, "%s: template and id_base are required", path);
@@ -156,6 +160,8 @@ vps_record_save (const struct vps_record *r, struct carrel_error *err)
                  (int)r->restarts, "last_start", (json_int_t)r->last_start);
   json_object_set_new (o, "network", r->network ? json_string (r->network) : json_null ());
   json_object_set_new (o, "created", json_string (r->created ? r->created : ""));
+  if (r->console_protocol)
+    json_object_set_new (o, "console_protocol", json_integer (r->console_protocol));
   text = json_dumps (o, JSON_INDENT (2) | JSON_PRESERVE_ORDER);
   json_decref (o);
   return write_file_atomic (dfd, VPS_RECORD, text, strlen (text), 0600, err);
@@ -170,6 +176,70 @@ vps_record_free (struct vps_record *r)
   free (r->hostname);
   free (r->created);
   memset (r, 0, sizeof *r);
+}
+
+void
+vps_pidfile_write (const char *name, const char *file)
+{
+  cleanup_free char *path = vps_path (name, file);
+  cleanup_free char *text = xasprintf ("%d %llu\n", getpid (), proc_start_time (getpid ()));
+  cleanup_fd int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    write_all (fd, text, strlen (text));
+}
+
+/* The pid the file names if that process still runs (and is not us), else 0. */
+static pid_t
+pidfile_read (const char *path)
+{
+  cleanup_free char *text = NULL;
+  struct carrel_error ignored;
+  size_t len;
+  int pid = 0;
+  unsigned long long start = 0;
+  if (read_file_at (AT_FDCWD, path, &text, &len, &ignored) < 0)
+    return 0;
+  if (sscanf (text, "%d %llu", &pid, &start) == 2 && pid != getpid () && proc_is (pid, start))
+    return pid;
+  return 0;
+}
+
+bool
+vps_pidfile_alive (const char *name, const char *file)
+{
+  cleanup_free char *path = vps_path (name, file);
+  return pidfile_read (path) > 0;
+}
+
+void
+vps_pidfile_kill (const char *name, const char *file)
+{
+  cleanup_free char *path = vps_path (name, file);
+  pid_t pid = pidfile_read (path);
+  if (pid > 0)
+    kill (pid, SIGKILL);
+  unlink (path);
+}
+
+void
+vps_log (const char *name, const char *level, const char *fmt, ...)
+{
+  cleanup_free char *path = vps_path (name, VPS_LOG);
+  cleanup_file FILE *f = fopen (path, "ae");
+  char when[64];
+  struct timespec ts;
+  struct tm tm;
+  va_list ap;
+  if (f == NULL)
+    return;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+  fprintf (f, "%s.%09ldZ %s: ", when, ts.tv_nsec, level);
+  va_start (ap, fmt);
+  vfprintf (f, fmt, ap);
+  va_end (ap);
+  fputc ('\n', f);
 }
 
 static int

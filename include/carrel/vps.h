@@ -52,7 +52,9 @@ struct carrel_vps_info
 
 int carrel_vps_create (const char *root, const struct carrel_vps_config *cfg, struct carrel_error *err);
 /* restarted: run by a supervisor whose VPS ended and whose policy asks for a restart: wait
- * delay_ms first, and do nothing if the VPS was stopped (or started) meanwhile. */
+ * delay_ms first, and do nothing if the VPS was stopped (or started) meanwhile.
+ * Returns 0 when started, 1 when the VPS was running without its supervisor (killed, or carrel
+ * upgraded) and is now adopted: a watcher carries out its restart policy when its init ends. */
 int carrel_vps_start (const char *root, const char *name, bool restarted, unsigned delay_ms,
                       struct carrel_error *err);
 /* Graceful: the template's stop signal to the init, SIGKILL after timeout_ms (0: the template's). */

@@ -136,6 +136,21 @@ vps_create (struct cli *cli, int argc, char **argv)
   return 0;
 }
 
+/* carrel_vps_start, and a word when it adopted a VPS whose supervisor was gone. */
+static int
+start_one (struct cli *cli, const char *name, bool restarted, unsigned delay, bool quiet_busy)
+{
+  struct carrel_error err = { 0 };
+  int r = carrel_vps_start (cli->root, name, restarted, delay, &err);
+  if (r < 0)
+    return quiet_busy && err.errno_value == EBUSY ? 0 : cli_report (cli, &err);
+  if (r == 1)
+    printf ("%s: running without its supervisor: a watcher now carries out its restart policy (the "
+            "console comes back at its next start: vps restart %s)\n",
+            name, name);
+  return 0;
+}
+
 static int
 vps_start (struct cli *cli, int argc, char **argv)
 {
@@ -178,9 +193,8 @@ vps_start (struct cli *cli, int argc, char **argv)
         return cli_report (cli, &err);
       for (size_t i = 0; i < n; i++)
         {
-          struct carrel_error e = { 0 };
-          if (carrel_vps_start (cli->root, names[i], false, 0, &e) < 0 && e.errno_value != EBUSY)
-            rc = cli_report (cli, &e);
+          if (start_one (cli, names[i], false, 0, true) != 0)
+            rc = 1;
           free (names[i]);
         }
       free (names);
@@ -189,8 +203,8 @@ vps_start (struct cli *cli, int argc, char **argv)
   if (optind >= argc)
     return cli_usage_error (cli, "vps start", "missing VPS name");
   for (int i = optind; i < argc; i++)
-    if (carrel_vps_start (cli->root, argv[i], restarted, delay, &err) < 0)
-      rc = cli_report (cli, &err);
+    if (start_one (cli, argv[i], restarted, delay, false) != 0)
+      rc = 1;
   return rc;
 }
 

@@ -2,8 +2,11 @@
 # tests/bench/vps-density.sh [N]: start as many busybox-init VPSes as fit, at most N (default 500),
 # and report the start time per VPS and the host memory an idle VPS costs (supervisor, init,
 # its services, its ext4 mount and loop device: the drop of MemAvailable, and the PSS of its
-# processes). Stops early when MemAvailable falls under 15% or a start fails. Everything is
-# destroyed at the end, also on failure or Ctrl-C. Needs root. Called by `make bench`.
+# processes). Also what each idle VPS takes of the host-wide limits that could end the count before
+# memory does (tasks incl. kernel threads against pid_max, ptys against kernel.pty.max minus
+# kernel.pty.reserve, loop devices, mounts), and the count each limit allows. Stops early when
+# MemAvailable falls under 15% or a start fails. Everything is destroyed at the end (8 at a time:
+# a graceful stop waits about 2 s), also on failure or Ctrl-C. Needs root. Called by `make bench`.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -19,14 +22,21 @@ c() { "$CARREL_BIN" --root "$work/root" "$@"; }
 names=()
 
 cleanup() {
-  local n
-  for n in "${names[@]}"; do c vps destroy --force "$n" </dev/null >/dev/null 2>&1 || true; done
-  rm -rf "$work"
+  if [ "${#names[@]}" -gt 0 ]; then
+    printf '%s\n' "${names[@]}" |
+      xargs -r -P 8 -I{} "$CARREL_BIN" --root "$work/root" vps destroy --force {} >/dev/null 2>&1 || true
+  fi
+  # Never into a disk still mounted (a failed destroy): those files are a VPS's.
+  rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mem_avail_kb() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+tasks() { local ts=(/proc/[0-9]*/task/[0-9]*); echo "${#ts[@]}"; } # threads, kernel threads too
+ptys() { cat /proc/sys/kernel/pty/nr; }
+loops() { losetup -a | wc -l; }
+mounts() { wc -l </proc/self/mounts; }
 mem_total_kb() { awk '/^MemTotal:/ { print $2 }' /proc/meminfo; }
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 
@@ -53,6 +63,7 @@ sync
 echo 1 >/proc/sys/vm/drop_caches 2>/dev/null || true
 sleep 1
 before=$(mem_avail_kb)
+tasks0=$(tasks) ptys0=$(ptys) loops0=$(loops) mounts0=$(mounts)
 floor=$(($(mem_total_kb) * 15 / 100))
 started=0
 t0=$(now_ms)
@@ -72,6 +83,7 @@ t1=$(now_ms)
 # Let them boot and go idle.
 sleep $((3 + started / 100))
 after=$(mem_avail_kb)
+tasks1=$(tasks) ptys1=$(ptys) loops1=$(loops) mounts1=$(mounts)
 pss_total=0
 sample=$((started < 20 ? started : 20))
 for ((i = 0; i < sample; i++)); do pss_total=$((pss_total + $(pss_of "d$i"))); done
@@ -79,3 +91,20 @@ printf '\n| VPSes started | start time per VPS | host memory per idle VPS (MemAv
 printf '|---|---|---|---|\n'
 printf '| %d | %d ms | %d KiB | %d KiB |\n' "$started" $(((t1 - t0) / started)) $(((before - after) / started)) \
   $((pss_total / sample))
+
+# What each VPS takes of the host-wide limits, and how many VPSes each limit would allow.
+pid_max=$(cat /proc/sys/kernel/pid_max)
+threads_max=$(cat /proc/sys/kernel/threads-max)
+task_cap=$((pid_max < threads_max ? pid_max : threads_max))
+pty_cap=$(($(cat /proc/sys/kernel/pty/max) - $(cat /proc/sys/kernel/pty/reserve)))
+per() { awk -v d="$1" -v n="$started" 'BEGIN { printf "%.2f", d / n }'; }
+allows() { # CAP USED_BEFORE DELTA: VPSes that fit under CAP
+  awk -v c="$1" -v b="$2" -v d="$3" -v n="$started" 'BEGIN { if (d <= 0) print "-"; else printf "%d", (c - b) * n / d }'
+}
+printf '\n| per idle VPS | tasks (pid_max %d) | ptys (pty.max - pty.reserve = %d) | loop devices | mounts | MemAvailable (down to 15%%) |\n' \
+  "$task_cap" "$pty_cap"
+printf '|---|---|---|---|---|---|\n'
+printf '| used | %s | %s | %s | %s | %d KiB |\n' "$(per $((tasks1 - tasks0)))" "$(per $((ptys1 - ptys0)))" \
+  "$(per $((loops1 - loops0)))" "$(per $((mounts1 - mounts0)))" $(((before - after) / started))
+printf '| VPSes that limit allows | %s | %s | - | - | %s |\n' "$(allows "$task_cap" "$tasks0" $((tasks1 - tasks0)))" \
+  "$(allows "$pty_cap" "$ptys0" $((ptys1 - ptys0)))" "$(allows "$before" "$floor" $((before - after)))"

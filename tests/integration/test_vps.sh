@@ -64,6 +64,65 @@ vps_up() { # NAME [CREATE OPTIONS...]
 
 vps_mounts() { grep -c " $CARREL_DATA_DIR/vps/" /proc/self/mounts || true; }
 
+# pty_console NAME STEPS: attach `vps console` to a terminal of its own (python pty) and follow
+# STEPS, one per line: `size ROWS COLS` (the viewer's window; the first one is set before it
+# starts), `send TEXT` (\r, \x03 escapes), `sleep SECS`, `expect REGEX SECS` (in what the console
+# printed since the last send; fails otherwise). Detaches with Ctrl-] at the end; prints all output.
+pty_console() {
+  command -v python3 >/dev/null || skip "python3 missing"
+  timeout -k 2 40 python3 - "$2" "$CARREL_BIN" --root "$TEST_ROOT" vps console --no-replay "$1" <<'PY'
+import fcntl, os, pty, re, select, struct, sys, termios, time
+steps = [l.split(" ", 1) for l in sys.argv[1].strip().split("\n")]
+def winsize(fd, rows, cols):
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", int(rows), int(cols), 0, 0))
+pid, fd = pty.fork()
+if pid == 0:
+    if steps[0][0] == "size":
+        winsize(0, *steps[0][1].split())
+    os.execv(sys.argv[2], sys.argv[2:])
+out, mark, rc = b"", 0, 0
+def read_until(pat, secs):
+    global out
+    end = time.time() + secs
+    while True:
+        if pat is not None and re.search(pat.encode(), out[mark:], re.M):
+            return True
+        left = end - time.time()
+        if left <= 0:
+            return pat is None
+        if select.select([fd], [], [], min(left, 0.1))[0]:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                return pat is None
+            if not d:
+                return pat is None
+            out += d
+for i, (op, arg) in enumerate(steps):
+    if op == "size" and i > 0:
+        winsize(fd, *arg.split())
+    elif op == "send":
+        read_until(None, 0.2)
+        mark = len(out)
+        os.write(fd, arg.encode().decode("unicode_escape").encode())
+    elif op == "sleep":
+        read_until(None, float(arg))
+    elif op == "expect":
+        pat, secs = arg.rsplit(" ", 1)
+        if not read_until(pat, float(secs)):
+            print("pty_console: no /%s/ within %ss" % (pat, secs))
+            rc = 1
+            break
+os.write(fd, b"\x1d")
+read_until(None, 1)
+if os.waitpid(pid, os.WNOHANG) == (0, 0):
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(rc)
+PY
+}
+
 test_vps_create_start_console_stop_start_destroy() {
   vps_init
   vps_ok create "$V" --template busybox --memory 64M --pids 128 --hostname box1
@@ -236,4 +295,122 @@ test_vps_autostart_starts_only_the_marked_ones() {
   vps_ok start --all
   assert_eq running "$(vps_status "$V")"
   assert_eq stopped "$(vps_status "$V-b")"
+}
+
+test_vps_console_window_size_follows_the_viewers_terminal() {
+  vps_init
+  vps_up "$V"
+  local out
+  out=$(pty_console "$V" 'size 33 111
+send stty size\r
+expect ^33 111 5
+size 41 123
+sleep 0.3
+send stty size\r
+expect ^41 123 5') || fail "window size not passed: $out"
+  assert_contains "$out" "Detached from $V"
+}
+
+test_vps_console_ctrl_c_interrupts_the_foreground_command() {
+  vps_init
+  vps_up "$V"
+  local out t0 t1
+  t0=$(__carrel_now_ms)
+  # Job control: the console shell owns the pty, so ^C reaches `sleep`.
+  out=$(pty_console "$V" 'size 24 80
+send sleep 100\r
+sleep 1
+send \x03
+send echo after-$((40+2))\r
+expect after-42 5') || fail "Ctrl-C did not interrupt sleep: $out"
+  t1=$(__carrel_now_ms)
+  [ $((t1 - t0)) -lt 15000 ] || fail "took $((t1 - t0)) ms"
+  assert_not_contains "$out" "job control turned off"
+  vps_ok exec "$V" -- sh -c 'ps -o comm | grep -c "^sleep" || true'
+  assert_eq 0 "$LAST_OUT" "sleeps left in the VPS"
+}
+
+test_vps_adopted_after_its_supervisor_was_killed_restarts_by_policy() {
+  vps_init
+  vps_up "$V" --restart on-failure
+  local sup pid watcher
+  sup=$(jq -r .supervisorPid <<<"$(carrel state "vps-$V")")
+  pid=$(vps_pid "$V")
+  kill -9 "$sup"
+  wait_for 5 pid_gone "$sup"
+  # start adopts the running VPS: a watcher now waits for its init.
+  vps_ok start "$V"
+  assert_contains "$LAST_OUT" "watcher"
+  watcher=$(cut -d' ' -f1 "$CARREL_DATA_DIR/vps/$V/watcher.pid")
+  pid_alive "$watcher" || fail "no watcher"
+  assert_eq "$pid" "$(vps_pid "$V")" "the same init"
+  assert_exit 1 carrel vps start "$V"
+  assert_error_line "already running" "watcher"
+  # The init ends (status unknown to the watcher: a failure): on-failure brings it back.
+  kill -9 "$pid"
+  wait_for 10 pid_is_new "$V" "$pid"
+  wait_for 10 booted "$V"
+  wait_for 5 pid_gone "$watcher"
+  assert_contains "$(cat "$CARREL_DATA_DIR/vps/$V/vps.log")" "exit status unknown, taken as a failure"
+  # With a new supervisor, and so a console again.
+  assert_contains "$(console "$V" 'echo back-$((1+1))')" "back-2"
+  # Adopted again, then stopped: the watcher goes and nothing restarts the VPS.
+  sup=$(jq -r .supervisorPid <<<"$(carrel state "vps-$V")")
+  kill -9 "$sup"
+  wait_for 5 pid_gone "$sup"
+  vps_ok start "$V"
+  watcher=$(cut -d' ' -f1 "$CARREL_DATA_DIR/vps/$V/watcher.pid")
+  vps_ok stop "$V"
+  wait_for 5 pid_gone "$watcher"
+  sleep 1.5
+  assert_eq stopped "$(vps_status "$V")"
+}
+
+test_vps_start_all_adopts_an_autostart_vps_without_supervisor() {
+  vps_init
+  vps_up "$V" --autostart --restart always
+  local sup pid
+  sup=$(jq -r .supervisorPid <<<"$(carrel state "vps-$V")")
+  pid=$(vps_pid "$V")
+  kill -9 "$sup"
+  wait_for 5 pid_gone "$sup"
+  vps_ok start --all
+  assert_contains "$LAST_OUT" "$V: running without its supervisor"
+  kill -9 "$pid"
+  wait_for 10 pid_is_new "$V" "$pid"
+}
+
+test_vps_io_weight_is_applied_or_refused_at_create() {
+  vps_init
+  vps_ok create "$V" --template busybox --io-weight 300
+  assert_eq 300 "$(vps ls --format json | jq -r --arg n "$V" '.[] | select(.name == $n) | .io_weight')"
+  vps_ok start "$V"
+  local pid path f got=""
+  pid=$(vps_pid "$V")
+  path=$(sed -n 's/^[0-9]*:blkio:\(.*\)$/\1/p' "/proc/$pid/cgroup")
+  if [ -n "$path" ]; then
+    for f in blkio.weight blkio.bfq.weight; do
+      [ -f "/sys/fs/cgroup/blkio$path/$f" ] && got+="$f=$(cat "/sys/fs/cgroup/blkio$path/$f") "
+    done
+  else
+    path=$(sed -n 's/^0::\(.*\)$/\1/p' "/proc/$pid/cgroup")
+    for f in io.weight io.bfq.weight; do
+      [ -f "/sys/fs/cgroup$path/$f" ] && got+="$f=$(tr '\n' ' ' <"/sys/fs/cgroup$path/$f")"
+    done
+  fi
+  # blkio.* and io.bfq.weight take 300 as is; io.weight takes it converted to [1, 10000].
+  assert_match "$got" "weight=(default )?(300|2930)( |$)" "the VPS's I/O weight files"
+  vps_ok destroy --force "$V"
+  # A host with no weight file (here: the blkio hierarchy hidden under a tmpfs in a private mount
+  # namespace; the host's mounts stay as they are) refuses the flag at create, in one line.
+  [ -d /sys/fs/cgroup/blkio ] || return 0
+  LAST_RC=0
+  # shellcheck disable=SC2034 # read by assert_error_line
+  LAST_ERR=$(unshare --mount --propagation private sh -c 'mount -t tmpfs carrel-test /sys/fs/cgroup/blkio &&
+    exec "$@"' sh timeout 20 "$CARREL_BIN" --root "$TEST_ROOT" vps create "$V" --template busybox --io-weight 300 \
+    2>&1 >/dev/null) || LAST_RC=$?
+  assert_eq 1 "$LAST_RC" "create without a weight file"
+  assert_error_line "--io-weight" "no weight-based I/O scheduler"
+  assert_no_file "$CARREL_DATA_DIR/vps/$V"
+  assert_eq 0 "$(vps_mounts)"
 }
