@@ -41,6 +41,9 @@ int pfail_key (struct pctx *c, const char *key, const char *fmt, ...) __attribut
 
 /* Parse a whole document; integers above INT64_MAX (uint64 values) are supported. The root must be an
  * object. On failure err is filled and NULL returned. */
+/* The documents parse_document returns are json_decref'd between these two (see parse_util.c). */
+void json_arena_begin (void);
+void json_arena_end (void);
 json_t *parse_document (struct pctx *c, const char *text, size_t len);
 
 /* "object", "array", "string", "number", "boolean", "null". */

@@ -299,12 +299,17 @@ carrel_process_parse (const char *text, size_t len, const char *origin, struct c
 {
   struct pctx c;
   pctx_init (&c, origin ? origin : "process.json", err);
+  json_arena_begin ();
   json_t *root = parse_document (&c, text, len);
   if (root == NULL)
-    return -1;
+    {
+      json_arena_end ();
+      return -1;
+    }
   struct carrel_process *p = xcalloc (1, sizeof *p);
   int rc = parse_process (&c, root, p);
   json_decref (root);
+  json_arena_end ();
   if (rc < 0)
     {
       carrel_process_free (p);

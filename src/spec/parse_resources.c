@@ -278,12 +278,17 @@ carrel_resources_parse (const char *text, size_t len, const char *origin, struct
 {
   struct pctx c;
   pctx_init (&c, origin ? origin : "resources.json", err);
+  json_arena_begin ();
   json_t *root = parse_document (&c, text, len);
   if (root == NULL)
-    return -1;
+    {
+      json_arena_end ();
+      return -1;
+    }
   struct carrel_resources *r = xcalloc (1, sizeof *r);
   int rc = parse_resources (&c, root, r);
   json_decref (root);
+  json_arena_end ();
   if (rc < 0)
     {
       carrel_resources_free (r);

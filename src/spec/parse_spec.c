@@ -89,12 +89,17 @@ carrel_spec_parse (const char *text, size_t len, const char *origin, struct carr
 {
   struct pctx c;
   pctx_init (&c, origin ? origin : "config.json", err);
+  json_arena_begin ();
   json_t *root = parse_document (&c, text, len);
   if (root == NULL)
-    return -1;
+    {
+      json_arena_end ();
+      return -1;
+    }
   struct carrel_spec *spec = xcalloc (1, sizeof *spec);
   int rc = parse_spec (&c, root, spec);
   json_decref (root);
+  json_arena_end ();
   if (rc < 0)
     {
       carrel_spec_free (spec);
