@@ -687,7 +687,9 @@ run_variant_once (struct variant *v, int iter)
           {
             long rss, pss;
             int np;
-            usleep (200000); /* let the last runtime helpers exit: only what stays is idle cost */
+            /* Let the last runtime helpers exit, and the processes that stay settle: carrel's
+             * supervisors give back what they paged in after a second without events. */
+            usleep (1500000);
             reap_orphans ();
             sample_mem (v, NULL, 0, &rss, &pss, &np);
             snprintf (label, sizeof label, "%s.rss_kib", st->label);
