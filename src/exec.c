@@ -109,16 +109,14 @@ fd_above (int fd, int min, struct carrel_error *err)
   return nfd;
 }
 
+/* Whether our namespace `name` is the init's (ns dirs of both open: one /proc lookup each). */
 static bool
-same_ns (pid_t pid, const char *name)
+same_ns (int init_ns, int own_ns, const char *name)
 {
-  char path[64];
   struct stat a, b;
-  snprintf (path, sizeof path, "/proc/%d/ns/%s", pid, name);
-  if (stat (path, &a) < 0)
+  if (fstatat (init_ns, name, &a, 0) < 0)
     return true; /* the kernel lacks it (time before 5.6): nothing to join */
-  snprintf (path, sizeof path, "/proc/self/ns/%s", name);
-  if (stat (path, &b) < 0)
+  if (fstatat (own_ns, name, &b, 0) < 0)
     return true;
   return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
 }
@@ -130,14 +128,18 @@ open_container (struct exec_ctx *c, struct carrel_error *err)
   pid_t pid = c->st.pid;
   char path[64];
   int min = 3 + c->opts->preserve_fds;
+  cleanup_fd int init_ns = -1, own_ns = open ("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  snprintf (path, sizeof path, "/proc/%d/ns", pid);
+  init_ns = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (init_ns < 0 || own_ns < 0)
+    return carrel_fail (err, errno, "open %s", init_ns < 0 ? path : "/proc/self/ns");
   for (size_t i = 0; i < N_JOIN; i++)
     {
-      if (same_ns (pid, join_order[i].name))
+      if (same_ns (init_ns, own_ns, join_order[i].name))
         continue;
-      snprintf (path, sizeof path, "/proc/%d/ns/%s", pid, join_order[i].name);
-      c->ns_fds[i] = open (path, O_RDONLY | O_CLOEXEC);
+      c->ns_fds[i] = openat (init_ns, join_order[i].name, O_RDONLY | O_CLOEXEC);
       if (c->ns_fds[i] < 0)
-        return carrel_fail (err, errno, "open %s", path);
+        return carrel_fail (err, errno, "open /proc/%d/ns/%s", pid, join_order[i].name);
       if ((c->ns_fds[i] = fd_above (c->ns_fds[i], min, err)) < 0)
         return -1;
     }

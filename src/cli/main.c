@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <time.h>
 #include <unistd.h>
 #include <seccomp.h>
@@ -153,10 +154,23 @@ default_root (void)
   return "/run/carrel";
 }
 
+/* jansson seeds its hash tables from /dev/urandom on first use (an open and a read per command);
+ * the kernel already handed every process 16 random bytes (AT_RANDOM). */
+static void
+seed_json (void)
+{
+  const unsigned char *random = (const unsigned char *)getauxval (AT_RANDOM);
+  size_t seed = 0;
+  if (random)
+    memcpy (&seed, random, sizeof seed);
+  json_object_seed (seed ? seed : 1);
+}
+
 int
 main (int argc, char **argv)
 {
   struct cli cli = { .root = NULL, .argv0 = argv[0] };
+  seed_json ();
   enum
   {
     OPT_ROOT = 256,
