@@ -103,6 +103,9 @@ test_cgroup_namespace_root_is_own_cgroup() {
   assert_own_ns "$pid" cgroup
 }
 
+has_lines() { [ "$(wc -l <"$1")" -ge "$2" ]; } # FILE N
+ns_differs_from_ours() { [ "$(readlink "/proc/$1/ns/$2")" != "$(readlink "/proc/$$/ns/$2")" ]; } # PID NS
+
 test_user_namespace_maps_root_to_host_uid() {
   config_set '.linux.namespaces += [{"type": "user"}]
     | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
@@ -110,7 +113,8 @@ test_user_namespace_maps_root_to_host_uid() {
   sh_args 'id -u; id -g; cat /proc/self/uid_map; exec sleep 30'
   ct_create "$ID"
   ct_start "$ID"
-  wait_for 5 test "$(wc -l <"$TEST_DIR/$ID.out")" -ge 3
+  # (A function, so that every try counts the lines again.)
+  wait_for 5 has_lines "$TEST_DIR/$ID.out" 3
   local out
   out=$(ct_out "$ID")
   assert_eq 0 "$(printf '%s\n' "$out" | sed -n 1p)" "id -u inside"
@@ -147,7 +151,7 @@ test_time_namespace_seen_from_host() {
 test_namespace_path_joins_existing_uts_namespace() {
   local holder
   holder=$(spawn unshare --uts sh -c 'hostname joined-ns; exec sleep 60')
-  wait_for 5 test "$(readlink "/proc/$holder/ns/uts")" != "$(readlink /proc/$$/ns/uts)"
+  wait_for 5 ns_differs_from_ours "$holder" uts
   wait_for 5 grep -qx sleep "/proc/$holder/comm"
   config_set 'del(.hostname) | .linux.namespaces |= map(if .type == "uts" then .path = $p else . end)' \
     --arg p "/proc/$holder/ns/uts"
