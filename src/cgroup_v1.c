@@ -450,31 +450,41 @@ v1_apply (const struct cg_layout *l, const char *path, const struct carrel_resou
   return 0;
 }
 
-/* devices.allow/deny take one rule per write. A rule of type 'a' with a device number or a partial
- * access is two rules (c and b): the kernel reads any "a" as "everything". */
+/* devices.allow/deny take one rule per write (each file is opened once for all of them). A rule of
+ * type 'a' with a device number or a partial access is two rules (c and b): the kernel reads any
+ * "a" as "everything". */
 static int
 v1_devices (const struct cg_layout *l, const char *path, const struct cg_dev_rule *rules, size_t n,
             struct carrel_error *err)
 {
   cleanup_free char *dir = ctl_dir (l, path, "devices", "devices", err);
+  cleanup_fd int allow = -1, deny = -1;
   if (dir == NULL)
     return -1;
   for (size_t i = 0; i < n; i++)
     {
       struct cg_dev_rule r = rules[i];
-      char buf[96];
       const char *file = r.allow ? "devices.allow" : "devices.deny";
-      if (r.type == 'a' && (r.major >= 0 || r.minor >= 0 || r.access != CG_DEV_ALL))
+      int *fd = r.allow ? &allow : &deny;
+      char buf[96];
+      if (*fd < 0)
         {
-          r.type = 'c';
-          cg_dev_rule_string (&r, buf, sizeof buf);
-          if (cg_write (dir, file, buf, err) < 0)
-            return carrel_wrap (err, RES "devices[%zu]", i);
-          r.type = 'b';
+          cleanup_free char *p = xasprintf ("%s/%s", dir, file);
+          if ((*fd = open (p, O_WRONLY | O_CLOEXEC)) < 0)
+            return carrel_fail (err, errno, RES "devices[%zu]: open %s", i, p);
         }
-      cg_dev_rule_string (&r, buf, sizeof buf);
-      if (cg_write (dir, file, buf, err) < 0)
-        return carrel_wrap (err, RES "devices[%zu]", i);
+      for (int pass = 0; pass < 2; pass++)
+        {
+          if (pass == 0 && !(r.type == 'a' && (r.major >= 0 || r.minor >= 0 || r.access != CG_DEV_ALL)))
+            continue;
+          if (pass == 0)
+            r.type = 'c';
+          cg_dev_rule_string (&r, buf, sizeof buf);
+          if (write (*fd, buf, strlen (buf)) < 0)
+            return carrel_fail (err, errno, RES "devices[%zu]: write \"%s\" to %s/%s", i, buf, dir, file);
+          if (pass == 0)
+            r.type = 'b';
+        }
     }
   return 0;
 }
