@@ -699,6 +699,14 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
         goto out;
       if (msg->type == SYNC_PID)
         pid = msg->pid;
+      else if (msg->type == SYNC_SECCOMP_NOTIFY)
+        {
+          /* The profile notifies: hand the listener to the agent, as the supervisor does for the
+           * init (the process waits for our answer before its first notified syscall). */
+          cleanup_free char *state_json
+              = hook_state_json (o->id, "running", c->st.pid, c->st.bundle ? c->st.bundle : "", &c->view);
+          seccomp_notify_forward (c->sock[0], &c->view, state_json, pid > 0 ? pid : c->st.pid);
+        }
       else if (msg->type == SYNC_EXECUTING)
         executing = true;
       else if (msg->type == SYNC_ERROR && !failed)

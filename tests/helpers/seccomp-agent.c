@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +74,21 @@ main (int argc, char **argv)
   lsock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (lsock < 0 || bind (lsock, (struct sockaddr *)&addr, sizeof addr) < 0 || listen (lsock, 1) < 0)
     die ("listen");
-  conn = accept4 (lsock, NULL, NULL, SOCK_CLOEXEC);
-  if (conn < 0)
+  /* SECCOMP_AGENT_MULTI: serve every connection (the init's, then each exec's) in a child. */
+  if (getenv ("SECCOMP_AGENT_MULTI"))
+    {
+      signal (SIGCHLD, SIG_IGN);
+      for (;;)
+        {
+          conn = accept4 (lsock, NULL, NULL, SOCK_CLOEXEC);
+          if (conn < 0)
+            die ("accept");
+          if (fork () == 0)
+            break;
+          close (conn);
+        }
+    }
+  else if ((conn = accept4 (lsock, NULL, NULL, SOCK_CLOEXEC)) < 0)
     die ("accept");
   nfd = receive_state (conn, state, sizeof state);
   close (conn);

@@ -151,6 +151,27 @@ test_notify_with_wait_killable_recv_flag_is_loaded() {
   assert_no_file "$BUNDLE/rootfs/notified"
 }
 
+test_notify_exec_hands_its_listener_to_the_agent() {
+  local agent
+  agent=$(SECCOMP_AGENT_MULTI=1 start_agent)
+  notify_config
+  set_args sleep 30
+  ct_run_detached "$ID"
+  assert_exit 0 carrel exec "$ID" sh -c 'mkdir /by-exec && echo mkdir=ok; [ -d /by-exec ] && echo exists=yes || echo exists=no'
+  assert_contains "$LAST_OUT" "mkdir=ok" "mkdir in the exec'd process, answered by the agent"
+  assert_contains "$LAST_OUT" "exists=no" "the directory (the agent did not make it)"
+  assert_no_file "$BUNDLE/rootfs/by-exec"
+  local st=$TEST_DIR/agent-state.json
+  assert_eq "$ID" "$(jq -r .state.id "$st")" "state.id the agent got from exec"
+  assert_ne "$(ct_pid "$ID")" "$(jq -r .pid "$st")" "pid: the exec'd process, not the init"
+  # The agent's children (one per listener) end when their processes are gone.
+  local kids k
+  kids=$(pgrep -P "$agent" || true)
+  assert_exit 0 carrel delete --force "$ID"
+  for k in $kids; do wait_for 5 pid_gone "$k"; done
+  kill "$agent" 2>/dev/null || true
+}
+
 test_notify_agent_can_return_an_errno() {
 
   start_agent 13 >/dev/null
