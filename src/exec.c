@@ -567,12 +567,8 @@ wait_process (struct exec_ctx *c, pid_t pid, int *exit_status, struct carrel_err
 static int
 check_status (struct exec_ctx *c, struct carrel_error *err)
 {
-  bool frozen = false;
-  struct carrel_error ignored;
+  /* state_read already told paused (the freezer's state) from running. */
   const char *id = c->opts->id;
-  if (c->st.status == CARREL_STATUS_RUNNING && c->st.cgroup_path
-      && cgroup_is_frozen (c->st.cgroup_path, &frozen, &ignored) == 0 && frozen)
-    c->st.status = CARREL_STATUS_PAUSED;
   switch (c->st.status)
     {
     case CARREL_STATUS_RUNNING:
