@@ -152,6 +152,36 @@ test_pids_limit_stops_a_fork_loop() {
   assert_not_contains "$(ct_out "$ID")" "not-reached"
 }
 
+test_io_weight_is_written_where_the_host_has_a_weight_file() {
+  set_resources '{"blockIO": {"weight": 300}}'
+  set_args sleep 30
+  local rc=0 dir
+  carrel create --bundle "$BUNDLE" "$ID" 2>"$TEST_DIR/err" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    # A host without any weight file: one clear line naming the field, nothing made.
+    assert_contains "$(cat "$TEST_DIR/err")" "blockIO.weight"
+    assert_nothing_left "$ID"
+    skip "no io/blkio weight file on this host"
+  fi
+  if cg_is_v2; then
+    dir=$(cg_dir io)
+    if [ -f "$dir/io.weight" ]; then
+      # 1..1000 (blkio) onto 1..10000 (io): 1 + (300 - 10) * 9999 / 990 = 2930.
+      assert_eq "default 2930" "$(head -n1 "$dir/io.weight")" "io.weight"
+    else
+      assert_eq "default 300" "$(head -n1 "$dir/io.bfq.weight")" "io.bfq.weight"
+    fi
+  else
+    dir=$(cg_dir blkio)
+    if [ -f "$dir/blkio.weight" ]; then
+      assert_eq 300 "$(cat "$dir/blkio.weight")" "blkio.weight"
+    else
+      assert_eq 300 "$(head -n1 "$dir/blkio.bfq.weight" | awk '{print $NF}')" "blkio.bfq.weight"
+    fi
+  fi
+  assert_exit 0 carrel delete --force "$ID"
+}
+
 test_pids_limit_is_reached_not_exceeded() {
   set_resources '{"pids": {"limit": 8}}'
   # The inner shell dies at its failed fork; its sleeps stay, the outer one keeps the container.
