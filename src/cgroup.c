@@ -694,6 +694,22 @@ ops_of_path (const char *path, const struct cg_layout **l, const struct cg_ops *
 }
 
 int
+cgroup_path_of_config (const struct carrel_spec *spec, const char *id, char **path, bool *carrels,
+                       struct carrel_error *err)
+{
+  const struct cg_layout *l;
+  const char *want = spec->linux_.cgroups_path;
+  *path = NULL;
+  if (cg_layout_get (&l, err) < 0)
+    return -1;
+  /* A relative v2 path hangs below the creating CLI's own cgroup, which we cannot know now. */
+  if (want && *want && want[0] != '/' && l->mode == CG_MODE_V2)
+    return carrel_fail (err, ENOENT, "linux.cgroupsPath \"%s\" is relative to the creator's cgroup", want);
+  *carrels = want == NULL || *want == '\0';
+  return resolve_path (l, want, id, path, err);
+}
+
+int
 cgroup_remove_path (const char *path, bool owned, struct carrel_error *err)
 {
   const struct cg_layout *l;

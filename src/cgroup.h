@@ -39,6 +39,10 @@ int cgroup_destroy (struct cgroup *cg, struct carrel_error *err);
 void cgroup_free (struct cgroup *cg);
 
 /* Operations on a recorded path, for delete, kill --all, pause, resume, update, ps, events. */
+/* The cgroup a config puts container `id` in, for a delete that has no state to read it from;
+ * *carrels: the default path, which carrel makes (a given one may be the user's). */
+int cgroup_path_of_config (const struct carrel_spec *spec, const char *id, char **path, bool *carrels,
+                           struct carrel_error *err);
 int cgroup_remove_path (const char *path, bool owned, struct carrel_error *err);
 /* Put pid in every hierarchy of a recorded cgroup (exec). */
 int cgroup_enter_path (const char *path, pid_t pid, struct carrel_error *err);

@@ -107,6 +107,40 @@ stop_processes (const struct carrel_state *st, struct carrel_error *err)
   return 0;
 }
 
+/* Unreadable state and no supervisor: the config copy still says where the container's cgroup
+ * is, and every process of the container is in it. A path of the user's is emptied, not removed. */
+static void
+force_stop_by_config (const char *id, int dirfd)
+{
+  struct carrel_error ignored;
+  struct carrel_spec *spec = NULL;
+  cleanup_free char *path = NULL;
+  bool carrels = false;
+  if (load_state_spec (dirfd, &spec, &ignored) < 0
+      || cgroup_path_of_config (spec, id, &path, &carrels, &ignored) < 0 || !cgroup_exists (path))
+    {
+      carrel_spec_free (spec);
+      carrel_warn (
+          "delete %s: the state is unreadable, the supervisor is gone and no cgroup of the container "
+          "was found: processes of this container may remain",
+          id);
+      return;
+    }
+  carrel_spec_free (spec);
+  for (long long deadline = now_ms () + STOP_WAIT_MS;;)
+    {
+      pid_t *pids = NULL;
+      size_t n = 0;
+      cgroup_signal_all (path, SIGKILL, &ignored);
+      bool empty = cgroup_pids (path, &pids, &n, &ignored) == 0 && n == 0;
+      free (pids);
+      if (empty || now_ms () > deadline)
+        break;
+      usleep (10000);
+    }
+  cgroup_remove_path (path, carrels, &ignored);
+}
+
 /* The state file is unreadable, so what runs is learnt from the supervisor itself: its pid from
  * the control socket's peer credentials, the init's pid and the cgroup from its answer. */
 static void
@@ -121,9 +155,7 @@ force_stop_unreadable (const char *id, int dirfd)
   struct sync_msg *msg;
   if (ctl_connect (dirfd, &sock, &ignored) < 0 || getsockopt (sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
     {
-      carrel_warn ("delete %s: the state is unreadable and the supervisor is gone: processes of this "
-                   "container may remain",
-                   id);
+      force_stop_by_config (id, dirfd);
       return;
     }
   supfd = syscall (SYS_pidfd_open, cred.pid, 0);

@@ -209,6 +209,27 @@ test_empty_state_file_gives_one_error_and_delete_force_cleans_up() {
   state_damage_case ''
 }
 
+test_corrupt_state_and_dead_supervisor_delete_force_still_kills_through_the_cgroup() {
+  set_args sh -c 'sleep 300 & exec sleep 300'
+  ct_create "$ID"
+  ct_start "$ID"
+  local pid sup kids
+  pid=$(ct_pid "$ID")
+  sup=$(jq -r .supervisorPid "$TEST_ROOT/$ID/state.json")
+  wait_for 5 has_child "$pid"
+  kids=$(pgrep -P "$pid")
+  kill -KILL "$sup"
+  wait_for 5 pid_gone "$sup"
+  corrupt_state "$ID" 'not JSON'
+  assert_exit 0 carrel delete --force "$ID"
+  # Neither the state nor the supervisor could say what runs: the config's cgroup did.
+  wait_for 5 pid_gone "$pid"
+  local k
+  for k in $kids; do wait_for 5 pid_gone "$k"; done
+  assert_nothing_left "$ID"
+}
+has_child() { [ -n "$(pgrep -P "$1")" ]; }
+
 test_state_file_with_wrong_types_gives_one_error() {
   state_damage_case '{"status":42,"pid":"x","annotations":[]}'
 }
