@@ -87,9 +87,11 @@ unit: $(UNIT_BINS)
 
 check: deps
 	$(MAKE) all $(UNIT_BINS) $(HELPER_BINS)
+	$(MAKE) fault-build
 	@./tests/run-all.sh
 
 integration: all $(HELPER_BINS)
+	$(MAKE) fault-build
 	@./tests/run-all.sh --only integration
 
 asan:
