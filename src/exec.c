@@ -460,8 +460,12 @@ exec_direct (struct exec_ctx *c, struct init_config *cfg, pid_t *out, struct car
     return 1;
   if (c->st.cgroup_path && cgroup_self_move_plan (c->st.cgroup_path, &enter, &leave, &clone_fd, err) < 0)
     return -1;
-  if (c->st.cgroup_path && enter == NULL && cgroup_version () == 1)
-    return 1; /* no fast path: the helper is moved the ordinary way */
+  /* No fast path (a v1 hierarchy without the cgroup; a v2 cgroup we cannot clone into, or a
+   * kernel without CLONE_INTO_CGROUP): the helper is moved the ordinary way. */
+  if (c->st.cgroup_path && cgroup_version () == 1 && enter == NULL)
+    return 1;
+  if (c->st.cgroup_path && (clone_fd >= 0 ? !clone_into_cgroup_supported () : cgroup_version () == 2))
+    return 1;
   own_pid = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   if (time_ns >= 0)
     own_time = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
