@@ -1,13 +1,14 @@
 #!/bin/bash
 # Client lane: a short smoke run of every libFuzzer harness (tests/fuzz/, see docs/reliability.md).
 # Builds them with clang -fsanitize=fuzzer,address,undefined into build-fuzz/ and runs each for
-# FUZZ_SMOKE_SECONDS (default 8) from its seed corpus. Exit 77 when clang cannot build fuzzers.
+# FUZZ_SMOKE_SECONDS (default 7; seven harnesses, about a minute in all) from its seed corpus.
+# Exit 77 when clang cannot build fuzzers.
 # Prints `N passed, M failed` (one per harness). `make fuzz` is the long run.
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
-secs=${FUZZ_SMOKE_SECONDS:-8}
+secs=${FUZZ_SMOKE_SECONDS:-7}
 
 if ! command -v clang >/dev/null 2>&1 && ! ./tests/install-deps.sh clang libclang-rt-14-dev >/dev/null 2>&1; then
   echo "fuzz-smoke: clang is not available: skipped"

@@ -42,6 +42,7 @@ for n in "${names[@]}"; do
   opts=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536
     -dict=tests/fuzz/json.dict -artifact_prefix="$art/" -print_final_stats=1)
   rc=0
+  t0=$SECONDS
   if [ "$jobs" -gt 1 ]; then
     # -fork keeps one merged corpus and survives crashes in a child; counts are summed at the end.
     # shellcheck disable=SC2086
@@ -50,16 +51,17 @@ for n in "${names[@]}"; do
     # shellcheck disable=SC2086
     "$bin" "${opts[@]}" ${FUZZ_ARGS:-} "$work" "${seeds[@]}" >"$log" 2>&1 || rc=$?
   fi
+  took=$((SECONDS - t0))
   execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | awk '{ s += $1 } END { print s + 0 }')
   if [ "$execs" -eq 0 ]; then
     execs=$(grep -oE '^#[0-9]+' "$log" | tail -n1 | tr -d '#')
   fi
   if [ "$rc" -eq 0 ]; then
     passed=$((passed + 1))
-    echo "ok   fuzz_$n: ${execs:-0} executions in ${secs}s, no finding"
+    echo "ok   fuzz_$n: ${execs:-0} executions in ${took}s, no finding"
   else
     failed=$((failed + 1))
-    echo "FAIL fuzz_$n: exit $rc after ${execs:-?} executions (log $log, artifacts $art/)"
+    echo "FAIL fuzz_$n: exit $rc after ${execs:-?} executions in ${took}s (log $log, artifacts $art/)"
     grep -E 'ERROR: |SUMMARY: |runtime error|Test unit written' "$log" | head -n 8 | sed 's/^/     | /'
   fi
 done
