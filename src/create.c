@@ -575,9 +575,13 @@ start_via (int sock, int dirfd, struct carrel_state *st, const struct carrel_spe
   cleanup_free char *start_state = hook_state_json (st->id, "created", st->pid, st->bundle, spec);
   cleanup_free char *post_state = NULL;
   int r = -1;
+  if (fault_point ("start.before-relay", err) < 0)
+    goto out;
   if (sync_send (sock, SYNC_START, 0, 0, start_state, err) < 0)
     goto out;
   if (sync_expect (sock, SYNC_STARTED, msg, "start", err) < 0)
+    goto out;
+  if (fault_point ("start.after-started", err) < 0)
     goto out;
   st->status = CARREL_STATUS_RUNNING;
   if (state_write (dirfd, st, err) < 0)

@@ -25,6 +25,7 @@
 
 #include "carrel/tables.h"
 #include "cgroup.h"
+#include "fault.h"
 #include "runtime.h"
 #include "seccomp_filter.h"
 #include "state.h"
@@ -314,6 +315,8 @@ exec_child (struct exec_ctx *c, struct init_config *cfg)
         goto fail;
       free (msg);
     }
+  if (fault_point ("exec.before-exec", &err) < 0)
+    goto fail;
   if (process_prepare (&cfg->spec->process, c->ns_fds[0] >= 0, &err) < 0)
     goto fail;
   /* The caller's preserved fds reach the program even if it passed them close-on-exec. */
@@ -639,6 +642,8 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
                               .preserve_fds = o->preserve_fds,
                               .console_socket = c->console_sock,
                               .seccomp_prog = seccomp_prog.filter ? &seccomp_prog : NULL };
+  if (fault_point ("exec.before-clone", err) < 0)
+    return -1;
   if ((r = exec_direct (c, &cfg, &pid, err)) < 0)
     return -1;
   if (r == 0)
@@ -674,6 +679,8 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
       c->console_sock = -1;
     }
   msg = xmalloc (sizeof *msg);
+  if (fault_point ("exec.after-clone", err) < 0)
+    goto out;
   if (helper > 0 && c->st.cgroup_path && !c->cg_self
       && cgroup_enter_path (c->st.cgroup_path, helper, err) < 0)
     goto out;

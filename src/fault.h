@@ -1,5 +1,5 @@
 /* Test-only fault injection. Built with -DCARREL_FAULT_INJECTION (`make fault-build`, build-fault/),
- * fault_point() fails or kills the process at a named step of create/start/delete, so tests can
+ * fault_point() fails or kills the process at a named step of create/start/exec/delete, so tests can
  * check that every failure and crash leaves nothing behind. In a normal build it is a no-op the
  * compiler removes.
  *   CARREL_FAULT=NAME      fault_point(NAME) fails: "injected fault at NAME"

@@ -124,6 +124,11 @@ container_init (struct init_config *cfg)
   hook_state = xstrdup (msg->data);
   /* From here on, the container lives on its own: a dying supervisor no longer takes it along. */
   prctl (PR_SET_PDEATHSIG, 0);
+  if (fault_point ("init.after-start", &err) < 0)
+    {
+      sync_send_error (cfg->start_sock, &err);
+      _exit (1);
+    }
   if (hooks_run (cfg->spec, CARREL_HOOK_START_CONTAINER, hook_state, &err) < 0)
     {
       sync_send_error (cfg->start_sock, &err);

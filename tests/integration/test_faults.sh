@@ -174,6 +174,65 @@ delete_fault() {
 test_fault_delete_after_stop() { delete_fault delete.after-stop; }
 test_fault_delete_after_cgroup() { delete_fault delete.after-cgroup; }
 
+# start fails or dies at POINT: the start reports it, the state never says running for a process
+# that is gone, and delete --force removes everything.
+start_fault() {
+  local point=$1 mode id
+  fault_setup
+  set_args sleep 30
+  for mode in "" die:; do
+    id=$ID-s${mode%:}
+    : >"$TEST_DIR/fault.log"
+    # The init is the create's: it has the fault in its environment from there.
+    CARREL_FAULT=$mode$point ct_create_fault "$id"
+    LAST_RC=0
+    CARREL_FAULT=$mode$point fcarrel start "$id" </dev/null >/dev/null 2>"$TEST_DIR/start.err" || LAST_RC=$?
+    reached "$point" || skip "fault point $point is not reached by this configuration"
+    [ "$LAST_RC" -ne 0 ] || fail "start succeeded although ${mode:-fail:}$point"
+    if [ -z "$mode" ]; then
+      LAST_ERR=$(cat "$TEST_DIR/start.err")
+      assert_error_line "injected fault at $point"
+    fi
+    clean_after "$id"
+  done
+}
+
+test_fault_start_before_relay() { start_fault start.before-relay; }
+test_fault_start_after_started() { start_fault start.after-started; }
+test_fault_init_after_start() { start_fault init.after-start; }
+
+# exec fails or dies at POINT: exec reports it, no process of the exec is left, the container runs
+# on untouched, and delete --force removes everything.
+exec_fault() {
+  local point=$1 mode pid
+  fault_setup
+  set_args sleep 30
+  ct_create "$ID"
+  ct_start "$ID"
+  pid=$(ct_pid "$ID")
+  for mode in "" die:; do
+    : >"$TEST_DIR/fault.log"
+    LAST_RC=0
+    CARREL_FAULT=$mode$point fcarrel exec "$ID" sleep 31 </dev/null >/dev/null 2>"$TEST_DIR/exec.err" || LAST_RC=$?
+    reached "$point" || skip "fault point $point is not reached by this configuration"
+    [ "$LAST_RC" -ne 0 ] || fail "exec succeeded although ${mode:-fail:}$point"
+    if [ -z "$mode" ]; then
+      LAST_ERR=$(cat "$TEST_DIR/exec.err")
+      assert_error_line "injected fault at $point"
+      # A failed exec takes its process along.
+      wait_for 5 no_exec_process
+    fi
+    assert_status "$ID" running
+    pid_alive "$pid" || fail "the container's init died with the exec"
+  done
+  clean_after "$ID"
+}
+no_exec_process() { ! pgrep -f '^sleep 31$' >/dev/null; }
+
+test_fault_exec_before_clone() { exec_fault exec.before-clone; }
+test_fault_exec_after_clone() { exec_fault exec.after-clone; }
+test_fault_exec_before_exec() { exec_fault exec.before-exec; }
+
 # With no fault asked for, the fault build behaves as the normal one and passes every point of a
 # lifecycle (the list the tests above cover).
 test_fault_build_without_fault_runs_a_lifecycle() {
@@ -186,7 +245,8 @@ test_fault_build_without_fault_runs_a_lifecycle() {
   local p missing=""
   for p in create.after-state-dir create.after-cgroup create.after-spawn create.after-idmap \
     create.after-network create.after-hooks create.after-created init.before-mounts \
-    init.after-mounts init.before-pivot init.before-created supervisor.before-clone delete.after-stop; do
+    init.after-mounts init.before-pivot init.before-created supervisor.before-clone start.before-relay \
+    start.after-started init.after-start delete.after-stop; do
     reached "$p" || missing+="$p "
   done
   [ -z "$missing" ] || fail "fault points not reached in a lifecycle: $missing"
