@@ -141,24 +141,7 @@ wait_status() { # ID STATUS
 
 # A receiver for --console-socket: prints what the terminal shows (see tests/integration/lib.sh).
 console_receiver() { # SOCKET OUTFILE
-  python3 - "$1" >"$2" 2>&1 <<'PY' &
-import os, select, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(sys.argv[1]); s.listen(1); s.settimeout(10)
-c, _ = s.accept()
-msg, fds, _, _ = socket.recv_fds(c, 4096, 1)
-os.set_blocking(fds[0], True)
-out = b""
-while select.select([fds[0]], [], [], 3)[0]:
-    try:
-        d = os.read(fds[0], 4096)
-    except OSError:
-        break
-    if not d:
-        break
-    out += d
-print("name=%s" % msg.decode()); print(out.decode(errors="replace"))
-PY
+  python3 "$repo/tests/helpers/console-receiver.py" "$1" 10 >"$2" 2>&1 &
   bg_pids+=($!)
   local i
   for ((i = 0; i < 50; i++)); do
