@@ -608,45 +608,6 @@ cgroup_self_move_plan (const char *path, char ***enter, char ***leave, int *clon
   return 0;
 }
 
-/* For a process that joins a running container's cgroup by itself (exec's helper): the v1 tasks
- * files it writes "0" to, and the cgroup2 directory its child is cloned into (CLONE_INTO_CGROUP).
- * Same reason as above: no global lock, no RCU grace period. Returns 1 with the fds open
- * (close-on-exec; *dir_fd -1 when there is no cgroup2 side), 0 when that path does not apply
- * (a hierarchy without the cgroup, a kernel without CLONE_INTO_CGROUP): join the ordinary way. */
-int
-cgroup_self_join_fds (const char *path, int *tasks_fds, size_t max, size_t *n, int *dir_fd,
-                      struct carrel_error *err)
-{
-  const struct cg_layout *l;
-  *n = 0;
-  *dir_fd = -1;
-  if (path == NULL || path[0] != '/')
-    return 0;
-  if (cg_layout_get (&l, err) < 0)
-    return -1;
-  if (l->n_v1 > max || (l->unified && !clone_into_cgroup_supported ()))
-    return 0;
-  for (size_t i = 0; i < l->n_v1; i++)
-    {
-      cleanup_free char *file = xasprintf ("%s%s/tasks", l->v1[i].mount, path);
-      int fd = open (file, O_WRONLY | O_CLOEXEC);
-      if (fd < 0)
-        goto slow;
-      tasks_fds[(*n)++] = fd;
-    }
-  if (l->unified)
-    {
-      cleanup_free char *dir = xasprintf ("%s%s", l->unified, path);
-      if ((*dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        goto slow;
-    }
-  return 1;
-slow:
-  while (*n > 0)
-    close (tasks_fds[--(*n)]);
-  return 0;
-}
-
 const char *
 cgroup_path (const struct cgroup *cg)
 {

@@ -27,10 +27,6 @@ int cgroup_enter (struct cgroup *cg, pid_t pid, struct carrel_error *err);
  * or -1 (see cgroup.c). */
 int cgroup_self_move_plan (const char *path, char ***enter, char ***leave, int *clone_fd,
                            struct carrel_error *err);
-/* exec: v1 tasks fds (write "0") and a cgroup2 directory fd (clone3) through which a process joins
- * the running container's cgroup at path itself; 1 when usable, 0 when not (see cgroup.c). */
-int cgroup_self_join_fds (const char *path, int *tasks_fds, size_t max, size_t *n, int *dir_fd,
-                          struct carrel_error *err);
 /* The path to record in the state ("/carrel/c1"), and whether carrel created it. */
 const char *cgroup_path (const struct cgroup *cg);
 bool cgroup_owned (const struct cgroup *cg);

@@ -59,11 +59,6 @@ struct exec_ctx
   int console_peer; /* foreground tty without --console-socket: our end */
   int master;       /* the pty master received on console_peer */
   int sock[2];      /* report channel: [0] ours, [1] the helper's and the process's */
-  /* The helper joins the cgroup itself (cgroup_self_join_fds) when cg_self; else we move it. */
-  bool cg_self;
-  int cg_tasks[16];
-  size_t n_cg_tasks;
-  int cg_dir;
 };
 
 static void
@@ -83,10 +78,6 @@ ctx_release (struct exec_ctx *c)
   for (int i = 0; i < 2; i++)
     if (c->sock[i] >= 0)
       close (c->sock[i]);
-  for (size_t i = 0; i < c->n_cg_tasks; i++)
-    close (c->cg_tasks[i]);
-  if (c->cg_dir >= 0)
-    close (c->cg_dir);
   carrel_process_free (c->file_proc);
   carrel_spec_free (c->spec);
   carrel_state_free (&c->st);
@@ -295,6 +286,25 @@ load_process (struct exec_ctx *c, int dirfd, struct carrel_error *err)
   return 0;
 }
 
+/* Join the container's namespaces in join_order, but those of `skip` (CLONE_NEW* bits). */
+static int
+join_namespaces (struct exec_ctx *c, int skip, struct carrel_error *err)
+{
+  for (size_t i = 0; i < N_JOIN; i++)
+    if (c->ns_fds[i] >= 0 && !(join_order[i].flag & skip) && setns (c->ns_fds[i], join_order[i].flag) < 0)
+      return carrel_fail (err, errno, "join the container's %s namespace", join_order[i].name);
+  return 0;
+}
+
+static int
+ns_fd_of (struct exec_ctx *c, int flag)
+{
+  for (size_t i = 0; i < N_JOIN; i++)
+    if (join_order[i].flag == flag)
+      return c->ns_fds[i];
+  return -1;
+}
+
 /* The process: runs inside every namespace and the root of the container. */
 __attribute__ ((noreturn)) static void
 exec_child (struct exec_ctx *c, struct init_config *cfg)
@@ -339,7 +349,6 @@ exec_helper (struct exec_ctx *c, struct init_config *cfg)
   struct carrel_error err = { 0 };
   struct sync_msg *msg = xmalloc (sizeof *msg);
   int report = c->sock[1];
-  bool into_cgroup;
   pid_t pid;
   /* Until the user's program replaces us, nothing in the container may reach this process's
    * /proc entries: its exe is the carrel binary (the CVE-2019-5736 class). execve resets it. */
@@ -349,51 +358,25 @@ exec_helper (struct exec_ctx *c, struct init_config *cfg)
 
   if (c->console_peer >= 0)
     close (c->console_peer);
-  /* Wait until the CLI has put us into the container's cgroup, or lets us step in ourselves. */
+  /* Wait until the CLI has put us into the container's cgroup. */
   if (sync_expect (report, SYNC_GO, msg, "exec", &err) < 0)
     _exit (1);
-  for (size_t i = 0; i < c->n_cg_tasks; i++)
-    if (write (c->cg_tasks[i], "0", 1) != 1)
-      {
-        carrel_fail (&err, errno, "join the container's cgroup %s", c->st.cgroup_path);
-        goto fail;
-      }
-  for (size_t i = 0; i < N_JOIN; i++)
-    {
-      /* A cgroup2 side is joined by the child's clone3; a helper already in the container's
-       * cgroup namespace could not name its own cgroup there: the child joins that namespace. */
-      if (c->ns_fds[i] < 0 || (c->cg_dir >= 0 && join_order[i].flag == CLONE_NEWCGROUP))
-        continue;
-      if (setns (c->ns_fds[i], join_order[i].flag) < 0)
-        {
-          carrel_fail (&err, errno, "join the container's %s namespace", join_order[i].name);
-          goto fail;
-        }
-    }
+  if (join_namespaces (c, 0, &err) < 0)
+    goto fail;
   if (fchdir (c->rootfd) < 0 || chroot (".") < 0 || chdir ("/") < 0)
     {
       carrel_fail (&err, errno, "enter the container's root");
       goto fail;
     }
-  pid = clone_into_cgroup (CLONE_PARENT, c->cg_dir, &into_cgroup);
-  if (pid < 0 || (c->cg_dir >= 0 && !into_cgroup))
+  pid = syscall (SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), NULL, NULL, NULL, 0);
+  if (pid < 0)
     {
-      carrel_fail (&err, pid < 0 ? errno : ENOTSUP, "clone the process into the container's cgroup");
-      if (pid == 0)
-        _exit (127);
+      carrel_fail (&err, errno, "clone the process");
       goto fail;
     }
   if (pid == 0)
     {
       prctl (PR_SET_PDEATHSIG, 0);
-      for (size_t i = 0; i < N_JOIN && c->cg_dir >= 0; i++)
-        if (join_order[i].flag == CLONE_NEWCGROUP && c->ns_fds[i] >= 0
-            && setns (c->ns_fds[i], CLONE_NEWCGROUP) < 0)
-          {
-            carrel_fail (&err, errno, "join the container's cgroup namespace");
-            sync_send_error (report, &err);
-            _exit (127);
-          }
       exec_child (c, cfg);
     }
   sync_send (report, SYNC_PID, 0, pid, NULL, &err);
@@ -401,25 +384,6 @@ exec_helper (struct exec_ctx *c, struct init_config *cfg)
 fail:
   sync_send_error (report, &err);
   _exit (1);
-}
-
-/* Join the container's namespaces in join_order, but those of `skip` (CLONE_NEW* bits). */
-static int
-join_namespaces (struct exec_ctx *c, int skip, struct carrel_error *err)
-{
-  for (size_t i = 0; i < N_JOIN; i++)
-    if (c->ns_fds[i] >= 0 && !(join_order[i].flag & skip) && setns (c->ns_fds[i], join_order[i].flag) < 0)
-      return carrel_fail (err, errno, "join the container's %s namespace", join_order[i].name);
-  return 0;
-}
-
-static int
-ns_fd_of (struct exec_ctx *c, int flag)
-{
-  for (size_t i = 0; i < N_JOIN; i++)
-    if (join_order[i].flag == flag)
-      return c->ns_fds[i];
-  return -1;
 }
 
 /* The process, cloned by the CLI itself (exec_direct). */
@@ -650,20 +614,7 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
     helper = -1;
   else
     {
-      r = -1;
-      if (c->st.cgroup_path)
-        {
-          int r1 = cgroup_self_join_fds (c->st.cgroup_path, c->cg_tasks, ARRAY_SIZE (c->cg_tasks),
-                                         &c->n_cg_tasks, &c->cg_dir, err);
-          if (r1 < 0)
-            return -1;
-          c->cg_self = r1 > 0;
-          for (size_t i = 0; i < c->n_cg_tasks; i++)
-            if ((c->cg_tasks[i] = fd_above (c->cg_tasks[i], min, err)) < 0)
-              return -1;
-          if (c->cg_dir >= 0 && (c->cg_dir = fd_above (c->cg_dir, min, err)) < 0)
-            return -1;
-        }
+      /* A rootless caller, or no fast path into the cgroup: a helper, moved the ordinary way. */
       helper = fork ();
       if (helper < 0)
         return carrel_fail (err, errno, "fork");
@@ -681,8 +632,7 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
   msg = xmalloc (sizeof *msg);
   if (fault_point ("exec.after-clone", err) < 0)
     goto out;
-  if (helper > 0 && c->st.cgroup_path && !c->cg_self
-      && cgroup_enter_path (c->st.cgroup_path, helper, err) < 0)
+  if (helper > 0 && c->st.cgroup_path && cgroup_enter_path (c->st.cgroup_path, helper, err) < 0)
     goto out;
   if (helper > 0 && sync_send (c->sock[0], SYNC_GO, 0, 0, NULL, err) < 0)
     goto out;
@@ -767,7 +717,7 @@ carrel_container_exec (const struct carrel_exec_options *opts, int *exit_status,
   int r;
   memset (&c, 0, sizeof c);
   c.opts = opts;
-  c.rootfd = c.console_sock = c.console_peer = c.master = c.sock[0] = c.sock[1] = c.cg_dir = -1;
+  c.rootfd = c.console_sock = c.console_peer = c.master = c.sock[0] = c.sock[1] = -1;
   for (size_t i = 0; i < N_JOIN; i++)
     c.ns_fds[i] = -1;
   /* Block the forwarded signals before the process exists so none is lost; children reset it. */

@@ -93,6 +93,23 @@ test_rootless_state_lives_in_xdg_runtime_dir() {
   wait_for 5 pid_gone "$pid"
 }
 
+# A rootless exec cannot enter the pid namespace itself: it goes through the helper process.
+test_rootless_exec_goes_through_the_helper() {
+  rootless_setup
+  set_args sleep 30
+  as_user timeout 10 "$CARREL_BIN" run --detach --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$TEST_DIR/err" ||
+    fail "rootless run --detach: $(cat "$TEST_DIR/err")"
+  local pid out
+  pid=$(as_user "$CARREL_BIN" state "$ID" | jq -r .pid)
+  out=$(as_user timeout 10 "$CARREL_BIN" exec "$ID" sh -c 'id -u; readlink /proc/self/ns/pid; readlink /proc/self/ns/mnt' \
+    </dev/null 2>"$TEST_DIR/err") || fail "rootless exec: $(cat "$TEST_DIR/err")"
+  assert_eq 0 "$(head -n1 <<<"$out")" "uid of the exec'd process"
+  assert_eq "$(ns_of "$pid" pid)" "$(sed -n 2p <<<"$out")" "pid namespace of the exec'd process"
+  assert_eq "$(ns_of "$pid" mnt)" "$(sed -n 3p <<<"$out")" "mount namespace of the exec'd process"
+  as_user timeout 10 "$CARREL_BIN" delete --force "$ID" </dev/null 2>"$TEST_DIR/err" || fail "delete: $(cat "$TEST_DIR/err")"
+  wait_for 5 pid_gone "$pid"
+}
+
 test_rootless_several_ranges_through_newuidmap() {
   rootless_setup
   config_set '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1},
