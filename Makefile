@@ -108,7 +108,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(sort $(wildcard tests/fuzz
 
 # The compiler's harness counts libseccomp contexts made and released (a lost one is a leak of ours).
 build-fuzz/fuzz_seccomp_compile: FUZZ_LDFLAGS := -Wl,--wrap=seccomp_init,--wrap=seccomp_release
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build-fuzz/libcarrel.a
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) build-fuzz/libcarrel.a
 	$(CC) $(CARREL_CFLAGS) $(CFLAGS) -fsanitize=fuzzer,address,undefined $(FUZZ_LDFLAGS) -o $@ $< \
 	  build-fuzz/libcarrel.a $(LDLIBS_CARREL)
 

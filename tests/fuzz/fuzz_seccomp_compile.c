@@ -16,10 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fuzz.h"
+#include "fuzz_seccomp.h"
 #include "runtime.h"
 #include "seccomp_filter.h"
-#include "spec/parse.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 const char *__lsan_default_suppressions (void);
@@ -65,21 +64,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   struct carrel_error err = { 0 };
   struct seccomp_program prog;
   struct carrel_seccomp sc;
-  struct pctx c;
   json_t *doc;
-  carrel_set_warn_handler (fuzz_quiet_warn);
-  pctx_init (&c, "config.json", &err);
-  doc = parse_document (&c, (const char *)data, size);
-  if (doc == NULL)
-    {
-      fuzz_check_error (&err);
-      return 0;
-    }
-  memset (&sc, 0, sizeof sc);
-  path_key (&c, "linux.seccomp");
-  if (parse_seccomp (&c, doc, &sc) < 0)
-    fuzz_check_error (&err);
-  else
+  if (fuzz_parse_seccomp (data, size, &sc, &doc) == 0)
     {
       memset (&err, 0, sizeof err);
       if (seccomp_prepare (&sc, NULL, &prog, &err) < 0)
