@@ -53,6 +53,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$san/ubsan
 # The runtime's own processes (CLI, supervisor) inherit it: the final check finds them.
 export CARREL_ASAN_TAG=$tag
 
+# The default cgroup parent (/carrel) outlives its containers; one this lane made goes with it.
+parents_before=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name carrel 2>/dev/null || true)
 cleanup() {
   local id p
   for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -62,6 +64,9 @@ cleanup() {
     ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS='' timeout -k 2 15 "$bin" --root "$root" delete --force "$id" \
       </dev/null >/dev/null 2>&1
   done
+  while read -r p; do
+    [ -n "$p" ] && ! grep -qxF "$p" <<<"$parents_before" && rmdir "$p" 2>/dev/null
+  done < <(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name carrel 2>/dev/null)
   if [ "${ASAN_KEEP:-}" = 1 ]; then
     echo "asan-lifecycle: kept $work"
   else
