@@ -119,7 +119,6 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroo
 mount -t tmpfs -o mode=0755 upper /upper
 mkdir -p /upper/u /upper/w
 mount -t overlay overlay -o lowerdir=/lower,upperdir=/upper/u,workdir=/upper/w /newroot || fail "overlay on /"
-mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 work /newroot$repo || fail "mount the work tree (9p)"
 mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
 mount -t cgroup2 -o nsdelegate cgroup2 /newroot/sys/fs/cgroup || fail "mount cgroup2"
@@ -134,6 +133,9 @@ mount -t tmpfs -o mode=1777 shm /newroot/dev/shm
 mount -t tmpfs -o mode=1777 tmp /newroot/tmp
 mount -t tmpfs -o mode=0755 run /newroot/run
 mount -t tmpfs -o mode=0755 varlib /newroot/var/lib
+# The work tree last: a clone under /tmp, /run or /var/lib would be hidden by the tmpfs above.
+mkdir -p /newroot$repo
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 work /newroot$repo || fail "mount the work tree (9p)"
 cp /cmd.sh /newroot/tmp/carrel-vm-cmd.sh
 echo CARREL_VM_BOOTED
 chroot /newroot /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
