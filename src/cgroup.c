@@ -608,6 +608,87 @@ cgroup_self_move_plan (const char *path, char ***enter, char ***leave, int *clon
   return 0;
 }
 
+/* An early join (create.c): the init is cloned before the CLI has made its cgroup and, once
+ * told, steps into each v1 hierarchy itself by writing "0" to the tasks file (no global lock: see
+ * above). A hybrid host's cgroup2 side cannot be joined that cheaply, so its directory is made
+ * now and clone3 starts the init in it. *tasks stays NULL where this does not apply (no v1
+ * hierarchy: on v2 clone3 does it all). *unified_made counts the directories made here. */
+int
+cgroup_early_plan (const char *path, char ***tasks, int *unified_fd, int *unified_made,
+                   struct carrel_error *err)
+{
+  const struct cg_layout *l;
+  *tasks = NULL;
+  *unified_fd = -1;
+  *unified_made = 0;
+  if (cg_layout_get (&l, err) < 0)
+    return -1;
+  if (l->mode != CG_MODE_V1 || l->n_v1 == 0)
+    return 0;
+  if (l->unified)
+    {
+      cleanup_free char *dir = xasprintf ("%s%s", l->unified, path);
+      for (char *p = dir + strlen (l->unified) + 1;; p++)
+        {
+          char saved = *p;
+          if (saved != '/' && saved != '\0')
+            continue;
+          *p = '\0';
+          if (mkdir (dir, 0755) == 0)
+            ++*unified_made;
+          else if (errno != EEXIST)
+            {
+              int e = errno;
+              cgroup_early_undo (path, *unified_made);
+              *unified_made = 0;
+              return carrel_fail (err, e, "create cgroup %s", dir);
+            }
+          *p = saved;
+          if (saved == '\0')
+            break;
+        }
+      *unified_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (*unified_fd < 0)
+        {
+          int e = errno;
+          cgroup_early_undo (path, *unified_made);
+          *unified_made = 0;
+          return carrel_fail (err, e, "open cgroup %s", dir);
+        }
+    }
+  *tasks = xcalloc (l->n_v1 + 1, sizeof (char *));
+  for (size_t i = 0; i < l->n_v1; i++)
+    (*tasks)[i] = xasprintf ("%s%s/tasks", l->v1[i].mount, path);
+  return 0;
+}
+
+void
+cgroup_early_undo (const char *path, int unified_made)
+{
+  const struct cg_layout *l;
+  struct carrel_error ignored;
+  if (unified_made <= 0 || cg_layout_get (&l, &ignored) < 0 || l->unified == NULL)
+    return;
+  cleanup_free char *dir = xasprintf ("%s%s", l->unified, path);
+  for (int k = 0; k < unified_made; k++)
+    {
+      char *slash = strrchr (dir, '/');
+      if (rmdir (dir) < 0 || slash == NULL || slash <= dir + strlen (l->unified))
+        break;
+      *slash = '\0';
+    }
+}
+
+void
+cgroup_count_made (struct cgroup *cg, int made)
+{
+  if (cg && made > cg->created)
+    {
+      cg->created = made;
+      cg->owned = true;
+    }
+}
+
 const char *
 cgroup_path (const struct cgroup *cg)
 {

@@ -28,6 +28,15 @@ join_session_keyring (const char *id, struct carrel_error *err)
 }
 
 static int
+join_cgroup (char **tasks_files, struct carrel_error *err)
+{
+  for (char **f = tasks_files; *f; f++)
+    if (write_file_at (AT_FDCWD, *f, "0", 1, err) < 0)
+      return carrel_wrap (err, "join the container's cgroup");
+  return 0;
+}
+
+static int
 setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel_error *err)
 {
   const struct carrel_spec *spec = cfg->spec;
@@ -48,6 +57,10 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
       if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
         return carrel_fail (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
     }
+  /* Early mode: the CLI made our cgroup while we started; step into its v1 hierarchies (before
+   * any namespace join, while we are the host's root, and before the cgroup namespace). */
+  if (msg->pid == SYNC_GO_JOIN_CGROUP && cfg->cgroup_join && join_cgroup (cfg->cgroup_join, err) < 0)
+    return -1;
   if (ns_join_paths (spec, err) < 0)
     return -1;
   if ((cfg->new_ns_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
@@ -115,12 +128,22 @@ container_init (struct init_config *cfg)
     goto fail;
   if (sync_send (cfg->cli_sock, SYNC_CREATED, 0, 0, NULL, &err) < 0)
     goto fail;
-  close (cfg->cli_sock);
-  cfg->cli_sock = -1;
 
-  /* Block until `start`: the supervisor relays it. EOF means it is gone: do not run the program. */
-  if (sync_recv (cfg->start_sock, msg, &err) < 0 || msg->type != SYNC_START)
+  /* Block until `start`: the supervisor relays it (run's CLI sends it itself). EOF means it is
+   * gone: do not run the program. */
+  if (!cfg->start_at_once)
+    {
+      close (cfg->cli_sock);
+      cfg->cli_sock = -1;
+    }
+  if (sync_recv (cfg->start_at_once ? cfg->cli_sock : cfg->start_sock, msg, &err) < 0
+      || msg->type != SYNC_START)
     _exit (1);
+  if (cfg->cli_sock >= 0)
+    {
+      close (cfg->cli_sock);
+      cfg->cli_sock = -1;
+    }
   hook_state = xstrdup (msg->data);
   /* From here on, the container lives on its own: a dying supervisor no longer takes it along. */
   prctl (PR_SET_PDEATHSIG, 0);

@@ -90,10 +90,10 @@ out:
 }
 
 static int
-stop_processes (const struct carrel_state *st, struct carrel_error *err)
+stop_processes (const struct carrel_state *st, bool wait_supervisor, struct carrel_error *err)
 {
   cleanup_fd int pidfd = open_recorded (st->pid, st->pid_start);
-  cleanup_fd int supfd = open_recorded (st->supervisor_pid, st->supervisor_start);
+  cleanup_fd int supfd = wait_supervisor ? open_recorded (st->supervisor_pid, st->supervisor_start) : -1;
   if (pidfd >= 0)
     {
       syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
@@ -187,12 +187,41 @@ force_stop_unreadable (const char *id, int dirfd)
 int
 carrel_container_delete (const char *root, const char *id, bool force, struct carrel_error *err)
 {
-  return container_delete_known (root, id, force, NULL, err);
+  return container_delete_known (root, id, force, NULL, -1, err);
+}
+
+/* Empty the container's cgroup and remove it (a path of the user's is only emptied). */
+static int
+delete_cgroup (const char *id, const struct carrel_state *st, struct carrel_error *err)
+{
+  struct carrel_error ignored;
+  if (st->cgroup_path == NULL)
+    return 0;
+  /* Without a pid namespace, processes may outlive the init: the cgroup knows them all. */
+  cgroup_signal_all (st->cgroup_path, SIGKILL, &ignored);
+  if (cgroup_remove_path (st->cgroup_path, st->cgroup_owned, err) < 0)
+    return carrel_wrap (err, "delete %s", id);
+  return fault_point ("delete.after-cgroup", err);
+}
+
+/* runtime.md: a failing poststop hook is a warning. */
+static void
+run_poststop (const char *id, const struct carrel_state *st, const struct carrel_spec *hooks_of,
+              struct carrel_error *err)
+{
+  cleanup_free char *state_json
+      = hook_state_json (id, "stopped", st->pid, st->bundle ? st->bundle : "", hooks_of);
+  if (hooks_run (hooks_of, CARREL_HOOK_POSTSTOP, state_json, err) < 0)
+    {
+      char buf[CARREL_ERROR_MSG_MAX + 128];
+      carrel_warn ("delete %s: %s", id, carrel_error_string (err, buf, sizeof buf));
+    }
+  carrel_error_clear (err);
 }
 
 int
 container_delete_known (const char *root, const char *id, bool force, const struct carrel_spec *known,
-                        struct carrel_error *err)
+                        int cleaner_sock, struct carrel_error *err)
 {
   cleanup_fd int dirfd = -1;
   struct carrel_state st;
@@ -222,7 +251,7 @@ container_delete_known (const char *root, const char *id, bool force, const stru
       struct carrel_error ignored;
       cgroup_signal_all (st.cgroup_path, SIGKILL, &ignored);
     }
-  if (stop_processes (&st, err) < 0)
+  if (stop_processes (&st, cleaner_sock < 0, err) < 0)
 
     {
       carrel_wrap (err, "delete %s", id);
@@ -230,35 +259,35 @@ container_delete_known (const char *root, const char *id, bool force, const stru
     }
   if (fault_point ("delete.after-stop", err) < 0)
     goto out;
-  if (st.cgroup_path)
-    {
-      /* Without a pid namespace, processes may outlive the init: the cgroup knows them all. */
-      struct carrel_error ignored;
-      cgroup_signal_all (st.cgroup_path, SIGKILL, &ignored);
-      if (cgroup_remove_path (st.cgroup_path, st.cgroup_owned, err) < 0)
-        {
-          carrel_wrap (err, "delete %s", id);
-          goto out;
-        }
-      if (fault_point ("delete.after-cgroup", err) < 0)
-        goto out;
-    }
+  if (cleaner_sock < 0 && delete_cgroup (id, &st, err) < 0)
+    goto out;
   {
     struct carrel_error ignored;
     network_teardown_at (id, dirfd, &ignored);
   }
-  if (known || load_state_spec (dirfd, &spec, err) == 0)
+  if (!known && load_state_spec (dirfd, &spec, err) < 0)
+    carrel_error_clear (err);
+  if (cleaner_sock >= 0)
     {
-      const struct carrel_spec *hooks_of = known ? known : spec;
-      cleanup_free char *state_json
-          = hook_state_json (id, "stopped", st.pid, st.bundle ? st.bundle : "", hooks_of);
-      if (hooks_run (hooks_of, CARREL_HOOK_POSTSTOP, state_json, err) < 0)
+      /* run: the supervisor empties and removes the cgroup while we remove the state, and says
+       * so on cleaner_sock. If it died first (EOF) or hangs, the cgroup is ours to remove. */
+      struct pollfd p = { .fd = cleaner_sock, .events = POLLIN };
+      if (state_dir_remove (root, id, err) < 0)
         {
-          char buf[CARREL_ERROR_MSG_MAX + 128];
-          carrel_warn ("delete %s: %s", id, carrel_error_string (err, buf, sizeof buf));
+          carrel_wrap (err, "delete %s", id);
+          goto out;
         }
+      while (poll (&p, 1, 2000) < 0 && errno == EINTR)
+        ;
+      if (st.cgroup_path && cgroup_exists (st.cgroup_path) && delete_cgroup (id, &st, err) < 0)
+        goto out;
+      if (known || spec)
+        run_poststop (id, &st, known ? known : spec, err);
+      r = 0;
+      goto out;
     }
-  carrel_error_clear (err);
+  if (known || spec)
+    run_poststop (id, &st, known ? known : spec, err);
   if (state_dir_remove (root, id, err) < 0)
     {
       carrel_wrap (err, "delete %s", id);

@@ -33,6 +33,8 @@ struct init_config
   bool no_new_keyring;     /* keep the caller's session keyring instead of joining _ses.<id> */
   const char *cgroup_path; /* relative to the hierarchy roots, NULL without a cgroup */
   bool cgroup_owned;       /* carrel made it (a forced delete may remove it) */
+  /* Early mode (create.c): the v1 tasks files the init writes "0" to when GO says so. */
+  char **cgroup_join;
 
   /* linux.seccomp compiled by the CLI before the fork (seccomp.c); NULL: compile at load. */
   const struct seccomp_program *seccomp_prog;
@@ -43,6 +45,8 @@ struct init_config
   /* A system container's console (supervisor console mode): the pty becomes /dev/console and
    * no one's controlling terminal, so the container's own init can hand it out (getty, sh). */
   bool system_console;
+  /* run: SYNC_START comes from the CLI right after SYNC_CREATED, not relayed by the supervisor. */
+  bool start_at_once;
 };
 
 __attribute__ ((noreturn)) void container_init (struct init_config *cfg);
@@ -59,6 +63,14 @@ struct supervisor_config
   int cgroup_fd;       /* v2 cgroup directory for clone3's CLONE_INTO_CGROUP, or -1 */
   char **cgroup_enter; /* v1 tasks files to move into before the clone, NULL: none (cgroup.c) */
   char **cgroup_leave; /* and to move back to after it */
+  /* Early mode: clone the init at once, before the CLI has made the cgroup; the init joins it
+   * (init_config.cgroup_join) and the reaper is decided here (middle_pid: the fork between). */
+  bool early;
+  bool foreground;
+  /* A foreground run that deletes the container: once the init has gone and the waiting CLI has
+   * heard, empty and remove the cgroup while the CLI removes the state (lifecycle.c). */
+  bool remove_cgroup_at_exit;
+  pid_t middle_pid;
 
   int console_fd; /* CARREL_CONSOLE_SUPERVISOR: the init sends the pty master here, else -1 */
   const char *console_log;
@@ -127,8 +139,10 @@ char *hook_state_json (const char *id, const char *status, pid_t pid, const char
 int ctl_connect (int dirfd, int *out, struct carrel_error *err);
 int load_state_spec (int dirfd, struct carrel_spec **spec, struct carrel_error *err);
 /* carrel_container_delete for a caller that has the container's config at hand (run): its
- * poststop hooks come from `known` instead of the state's copy. */
+ * poststop hooks come from `known` instead of the state's copy. cleaner_sock (or -1): the
+ * supervisor's socket; it removes the cgroup as it leaves (supervisor_config.remove_cgroup_at_exit)
+ * and says so there. */
 int container_delete_known (const char *root, const char *id, bool force, const struct carrel_spec *known,
-                            struct carrel_error *err);
+                            int cleaner_sock, struct carrel_error *err);
 
 #endif

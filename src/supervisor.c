@@ -10,6 +10,7 @@
 #include <malloc.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -97,7 +98,8 @@ do_start (struct supervisor *s, int client, const char *hook_state)
       return;
     }
   s->started = true;
-  if (sync_send (s->cfg->start_sock, SYNC_START, 0, 0, hook_state, &err) < 0)
+  /* run's CLI told the init to start already: only its report is ours to relay. */
+  if (!s->cfg->init.start_at_once && sync_send (s->cfg->start_sock, SYNC_START, 0, 0, hook_state, &err) < 0)
     goto fail;
   for (;;)
     {
@@ -345,6 +347,30 @@ move_self (char **tasks_files)
   return true;
 }
 
+/* Early mode: who reaps the init, decided here, as the CLI's choose_reaper does. Our first parent
+ * was the middle of the double fork: once it is gone, we have been adopted, by a subreaper (an
+ * engine's monitor: conmon, the containerd shim) or by init. */
+static int
+early_reaper (const struct supervisor_config *cfg)
+{
+  const char *env = getenv ("CARREL_REAPER");
+  int fd;
+  if (cfg->foreground || (env && strcmp (env, "supervisor") == 0))
+    return REAPER_SUPERVISOR;
+  if (env && strcmp (env, "monitor") == 0)
+    return REAPER_MONITOR;
+  /* While it is our parent its pid cannot be reused: only then is the pidfd surely its. */
+  fd = getppid () == cfg->middle_pid ? syscall (SYS_pidfd_open, cfg->middle_pid, 0) : -1;
+  if (fd >= 0)
+    {
+      struct pollfd p = { .fd = fd, .events = POLLIN };
+      while (poll (&p, 1, 5000) < 0 && errno == EINTR)
+        ;
+      close (fd);
+    }
+  return getppid () > 1 ? REAPER_MONITOR : REAPER_SUPERVISOR;
+}
+
 static void
 loop (struct supervisor *s, int sigfd)
 {
@@ -474,15 +500,18 @@ supervisor_main (struct supervisor_config *cfg)
       carrel_fail (&err, errno, "supervisor: signalfd");
       goto fail;
     }
-  s.listen_fd = ctl_listen (cfg->state_dirfd, &err);
-  if (s.listen_fd < 0)
-    goto fail;
-  if (sync_send (cfg->cli_sock, SYNC_HELLO, 0, getpid (), NULL, &err) < 0
-      || sync_expect (cfg->cli_sock, SYNC_MODE, &s.scratch, "supervisor", &err) < 0)
+  if (sync_send (cfg->cli_sock, SYNC_HELLO, 0, getpid (), NULL, &err) < 0)
     _exit (1);
-  s.monitor_reaps = s.scratch.pid == REAPER_MONITOR;
-  if (s.scratch.data[0] && use_cgroup (cfg, s.scratch.data, &err) < 0)
-    goto fail;
+  if (cfg->early)
+    s.monitor_reaps = early_reaper (cfg) == REAPER_MONITOR;
+  else
+    {
+      if (sync_expect (cfg->cli_sock, SYNC_MODE, &s.scratch, "supervisor", &err) < 0)
+        _exit (1);
+      s.monitor_reaps = s.scratch.pid == REAPER_MONITOR;
+      if (s.scratch.data[0] && use_cgroup (cfg, s.scratch.data, &err) < 0)
+        goto fail;
+    }
   if (ns_prepare_for_children (cfg->init.spec, &err) < 0)
     goto fail;
   if (idmap_mounts_prepare (cfg->init.spec, cfg->init.bundle, &err) < 0)
@@ -530,6 +559,13 @@ supervisor_main (struct supervisor_config *cfg)
   if (stage.active && (pid = ns_stage_finish (&stage, pid, !s.monitor_reaps, &err)) < 0)
     goto fail;
   s.init_pid = pid;
+  /* After the clone: the init's setup need not wait for this. */
+  s.listen_fd = ctl_listen (cfg->state_dirfd, &err);
+  if (s.listen_fd < 0)
+    {
+      kill (pid, SIGKILL);
+      goto fail;
+    }
   /* The fds passed to the container (--preserve-fds) are the container's: a pipe's reader must see
    * EOF when the container closes it, not when the supervisor goes. carrel's own fds lie above. */
   if (cfg->init.preserve_fds > 0)
@@ -545,12 +581,24 @@ supervisor_main (struct supervisor_config *cfg)
   close (cfg->init_start_sock);
   if (cfg->console_fd >= 0)
     s.console = sup_console_open (cfg->console_fd, cfg->state_dirfd, cfg->console_log);
-  if (sync_send (cfg->cli_sock, SYNC_PID, 0, pid, entered_cgroup ? "in-cgroup" : NULL, &err) < 0)
-
+  /* Early: the init is in the cgroup2 side (if the host has one); it joins the v1 ones itself. */
+  if (cfg->early)
+    entered_cgroup = cfg->cgroup_fd < 0 || into_cgroup;
+  if (sync_send (cfg->cli_sock, SYNC_PID, 0, pid, entered_cgroup ? (cfg->early ? "born" : "in-cgroup") : NULL,
+                 &err)
+          < 0
+      || (cfg->early && sync_expect (cfg->cli_sock, SYNC_MODE, &s.scratch, "supervisor", &err) < 0))
     {
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
       _exit (1);
+    }
+  if (cfg->early && s.scratch.data[0])
+    {
+      /* Early: the cgroup the CLI made meanwhile, for a forced delete's SYNC_QUERY. */
+      const char *path = strchr (s.scratch.data, ':');
+      cfg->init.cgroup_owned = strncmp (s.scratch.data, "owned:", 6) == 0;
+      cfg->init.cgroup_path = path ? xstrdup (path + 1) : NULL;
     }
   {
     /* Keep no pipe of the caller's open: engines wait for EOF on the container's stdio. */
@@ -567,6 +615,17 @@ supervisor_main (struct supervisor_config *cfg)
   loop (&s, sigfd);
   if (s.console)
     sup_console_close (s.console);
+  if (cfg->remove_cgroup_at_exit && s.committed && cfg->init.cgroup_path)
+    {
+      /* The CLI we just woke goes first: it has the state to remove meanwhile, on a busy CPU. */
+      setpriority (PRIO_PROCESS, 0, 19);
+      if (fault_point ("supervisor.before-cgroup-removal", &err) < 0)
+        _exit (1);
+      cgroup_signal_all (cfg->init.cgroup_path, SIGKILL, &err);
+      cgroup_remove_path (cfg->init.cgroup_path, cfg->init.cgroup_owned, &err);
+      if (cfg->cli_sock >= 0)
+        sync_send (cfg->cli_sock, SYNC_OK, 0, 0, NULL, &err);
+    }
   maybe_restart (&s);
 
   /* Let waiting clients read the exit before we go. _exit skips LeakSanitizer's check at exit:

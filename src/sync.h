@@ -37,6 +37,9 @@ enum
   REAPER_MONITOR = 2,    /* the init is cloned with CLONE_PARENT: the engine's monitor reaps it */
 };
 
+/* SYNC_GO's pid: the init joins its cgroup itself (init_config.cgroup_join). */
+#define SYNC_GO_JOIN_CGROUP 1
+
 struct sync_msg
 {
   uint32_t type;
