@@ -63,6 +63,47 @@ test_cgroup_is_created_entered_and_removed_with_the_container() {
   done
 }
 
+# The init joins its v1 cgroups itself while the CLI makes them (early mode); CARREL_NO_EARLY=1
+# takes the older order (the supervisor steps in and clones the init there). Both place the init,
+# and what it forks, in every hierarchy's cgroup of the container, and in none of the host's.
+cgroup_membership() { # ID
+  local pid d
+  pid=$(ct_pid "$1")
+  for d in $(cg_all_dirs "/carrel/$1"); do
+    grep -qx "$pid" "$d/cgroup.procs" || fail "init $pid is not in $d/cgroup.procs: $(cat "$d/cgroup.procs")"
+  done
+  local bad
+  bad=$(grep -v ":/carrel/$1\$" "/proc/$pid/cgroup" || true)
+  [ -z "$bad" ] || fail "init $pid outside /carrel/$1 in: $bad"
+}
+
+test_init_joins_every_hierarchy_with_and_without_early_join() {
+  set_args sh -c 'sleep 30 & wait'
+  ct_create "$ID"
+  cgroup_membership "$ID"
+  assert_exit 0 carrel delete --force "$ID"
+  CARREL_NO_EARLY=1 ct_create "$ID-old"
+  cgroup_membership "$ID-old"
+  assert_exit 0 carrel delete --force "$ID-old"
+  ct_run_detached "$ID-run"
+  cgroup_membership "$ID-run"
+  assert_exit 0 carrel delete --force "$ID-run"
+}
+
+# A foreground run's supervisor removes the cgroup while the CLI removes the state: when run has
+# returned, both are gone, every time.
+test_run_returns_with_its_cgroup_removed() {
+  set_args true
+  local i d
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    run_ok "$ID-$i"
+    for d in $(cg_all_dirs "/carrel/$ID-$i"); do
+      [ ! -e "$d" ] || fail "cgroup $d still there when run $i returned"
+    done
+    [ ! -e "$TEST_ROOT/$ID-$i" ] || fail "state of run $i still there when it returned"
+  done
+}
+
 test_failed_create_removes_the_cgroup() {
   set_resources '{"cpu": {"cpus": "4095"}}'
   assert_exit 1 carrel create --bundle "$BUNDLE" "$ID"

@@ -252,3 +252,19 @@ test_fault_build_without_fault_runs_a_lifecycle() {
   [ -z "$missing" ] || fail "fault points not reached in a lifecycle: $missing"
   assert_nothing_left "$ID"
 }
+
+# A foreground run's supervisor removes the cgroup while the CLI removes the state; when it fails
+# or dies first, run removes the cgroup itself and still returns the container's exit code.
+run_cgroup_removal_fault() {
+  local point=supervisor.before-cgroup-removal
+  fault_setup
+  sh_args 'exit 3'
+  LAST_RC=0
+  CARREL_FAULT=$1$point fcarrel run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$TEST_DIR/run.err" || LAST_RC=$?
+  reached "$point" || fail "fault point $point was not reached"
+  assert_eq 3 "$LAST_RC" "run's exit code ($(cat "$TEST_DIR/run.err"))"
+  assert_nothing_left "$ID"
+  no_cgroup_left
+}
+test_fault_run_supervisor_fails_before_cgroup_removal() { run_cgroup_removal_fault ""; }
+test_fault_run_supervisor_dies_before_cgroup_removal() { run_cgroup_removal_fault die:; }
