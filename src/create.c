@@ -511,6 +511,11 @@ create_container (struct create_ctx *c, struct carrel_error *err)
     return -1;
 
   init_state (c);
+  /* exec loads this filter from the cache instead of parsing the profile (not one that notifies:
+   * exec then needs the profile to hand the listener on). */
+  if (c->seccomp_prog.filter && c->seccomp_prog.cache_name[0]
+      && !seccomp_uses_notify (&c->spec->linux_.seccomp))
+    c->st.seccomp_filter = xasprintf ("%s:%u", c->seccomp_prog.cache_name, c->seccomp_prog.flags);
 
   if (write_file_atomic (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0
       || state_write (c->dirfd, &c->st, err) < 0)

@@ -27,6 +27,9 @@
 #include "cgroup.h"
 #include "fault.h"
 #include "runtime.h"
+#include <linux/filter.h>
+
+#include "json_span.h"
 #include "seccomp_filter.h"
 #include "state.h"
 #include "sync.h"
@@ -55,10 +58,11 @@ struct exec_ctx
   struct carrel_spec view;          /* spec with the exec's process: what init_config points to */
   int ns_fds[N_JOIN];               /* -1: same as ours, not joined */
   int rootfd;
-  int console_sock; /* the process's end: --console-socket, or our pair for a foreground tty */
-  int console_peer; /* foreground tty without --console-socket: our end */
-  int master;       /* the pty master received on console_peer */
-  int sock[2];      /* report channel: [0] ours, [1] the helper's and the process's */
+  int console_sock;            /* the process's end: --console-socket, or our pair for a foreground tty */
+  int console_peer;            /* foreground tty without --console-socket: our end */
+  int master;                  /* the pty master received on console_peer */
+  int sock[2];                 /* report channel: [0] ours, [1] the helper's and the process's */
+  struct seccomp_program prog; /* linux.seccomp compiled: from the cache, or now */
 };
 
 static void
@@ -81,6 +85,7 @@ ctx_release (struct exec_ctx *c)
   carrel_process_free (c->file_proc);
   carrel_spec_free (c->spec);
   carrel_state_free (&c->st);
+  seccomp_program_free (&c->prog);
 }
 
 /* Keep carrel's own fds out of 3..3+preserve_fds-1, which belong to the caller's passed fds. */
@@ -246,11 +251,64 @@ apply_flags (struct carrel_process *p, const struct carrel_exec_options *o, stru
   return 0;
 }
 
+/* The filter create compiled, from the cache named in the state ("NAME:FLAGS"). */
+static bool
+cached_filter (struct exec_ctx *c, struct carrel_error *err)
+{
+  cleanup_free char *cache = xasprintf ("%s/.seccomp-cache", c->opts->root);
+  cleanup_fd int dirfd = open (cache, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  char name[64];
+  unsigned flags;
+  size_t len;
+  char *data = NULL;
+  if (sscanf (c->st.seccomp_filter, "%63[0-9a-f.bpf]:%u", name, &flags) != 2 || dirfd < 0
+      || read_file_at (dirfd, name, &data, &len, err) < 0)
+    {
+      carrel_error_clear (err);
+      return false;
+    }
+  if (len == 0 || len % sizeof (struct sock_filter) != 0)
+    {
+      free (data);
+      return false;
+    }
+  c->prog = (struct seccomp_program){ .filter = data, .len = len, .flags = flags };
+  return true;
+}
+
+/* The container's config. Its seccomp profile is most of a default config's text, and exec needs
+ * only the filter compiled from it: with the filter in the cache, the profile is left out of the
+ * parse (replaced by null, which reads as absent). */
+static int
+load_config (struct exec_ctx *c, int dirfd, struct carrel_error *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len, start, end;
+  if (read_file_at (dirfd, CONFIG_COPY, &text, &len, err) < 0)
+    return carrel_wrap (err, "read the container's config");
+  if (c->st.seccomp_filter && memchr (text, '\0', len) == NULL
+      && json_member_span (text, len, "linux", "seccomp", &start, &end) && cached_filter (c, err))
+    {
+      cleanup_free char *lean = xasprintf ("%.*snull%s", (int)start, text, text + end);
+      if (carrel_spec_parse (lean, strlen (lean), "config.json", &c->spec, err) == 0
+          && !c->spec->linux_.has_seccomp)
+        {
+          c->spec->linux_.has_seccomp = true; /* the profile is c->prog */
+          return 0;
+        }
+      carrel_error_clear (err);
+      carrel_spec_free (c->spec);
+      c->spec = NULL;
+      seccomp_program_free (&c->prog);
+    }
+  return carrel_spec_parse (text, len, "config.json", &c->spec, err);
+}
+
 static int
 load_process (struct exec_ctx *c, int dirfd, struct carrel_error *err)
 {
   const struct carrel_exec_options *o = c->opts;
-  if (load_state_spec (dirfd, &c->spec, err) < 0)
+  if (load_config (c, dirfd, err) < 0)
     return -1;
   c->view = *c->spec;
   if (o->process_file)
@@ -559,7 +617,6 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
   const struct carrel_exec_options *o = c->opts;
   struct sync_msg *msg = NULL;
   struct init_config cfg;
-  struct seccomp_program seccomp_prog __attribute__ ((cleanup (seccomp_program_free))) = { 0 };
   cleanup_fd int dirfd = -1;
   int min = 3 + o->preserve_fds;
 
@@ -590,11 +647,11 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
   if ((c->sock[1] = fd_above (c->sock[1], min, err)) < 0)
     return -1;
 
-  if (c->view.linux_.has_seccomp)
+  if (c->view.linux_.has_seccomp && c->prog.filter == NULL)
     {
       /* Compiled (or taken from the cache) here, before the fork, as create does. */
       cleanup_free char *cache = xasprintf ("%s/.seccomp-cache", o->root);
-      if (seccomp_prepare (&c->view.linux_.seccomp, cache, &seccomp_prog, err) < 0)
+      if (seccomp_prepare (&c->view.linux_.seccomp, cache, &c->prog, err) < 0)
         return -1;
     }
   cfg = (struct init_config){ .spec = &c->view,
@@ -605,7 +662,7 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
                               .start_sock = c->sock[1],
                               .preserve_fds = o->preserve_fds,
                               .console_socket = c->console_sock,
-                              .seccomp_prog = seccomp_prog.filter ? &seccomp_prog : NULL };
+                              .seccomp_prog = c->prog.filter ? &c->prog : NULL };
   if (fault_point ("exec.before-clone", err) < 0)
     return -1;
   if ((r = exec_direct (c, &cfg, &pid, err)) < 0)

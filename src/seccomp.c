@@ -380,6 +380,7 @@ seccomp_prepare (const struct carrel_seccomp *sc, const char *cache_dir, struct 
   memset (out, 0, sizeof *out);
   out->flags = kernel_flags (sc);
   snprintf (name, sizeof name, "%016llx.bpf", (unsigned long long)profile_hash (sc));
+  snprintf (out->cache_name, sizeof out->cache_name, "%s", name);
   if (cache_dir)
     {
       struct carrel_error ignored;

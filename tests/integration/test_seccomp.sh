@@ -17,6 +17,31 @@ test_rule_errno_ret_reaches_the_program() {
   assert_no_file "$BUNDLE/rootfs/made"
 }
 
+# exec loads the filter create compiled (the state names it in the seccomp cache) instead of
+# parsing the profile again; with the cache gone, or a corrupt one, it compiles the profile anew.
+# Every way, the exec'd process gets the container's filter.
+test_exec_gets_the_filter_from_the_cache_or_compiles_it() {
+  seccomp_set '{"defaultAction": "SCMP_ACT_ALLOW",
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 18}]}'
+  set_args sleep 30
+  ct_run_detached "$ID"
+  local cached
+  cached=$(jq -r .seccompFilter "$TEST_ROOT/$ID/state.json")
+  assert_match "$cached" '^[0-9a-f]{16}\.bpf:[0-9]+$' "state.json seccompFilter"
+  assert_file "$TEST_ROOT/.seccomp-cache/${cached%%:*}"
+  local script='mkdir /made 2>&1; echo "rc=$?"; grep ^Seccomp: /proc/self/status'
+  assert_exit 0 carrel exec "$ID" sh -c "$script"
+  assert_contains "$LAST_OUT" "cross-device" "exec with the cached filter"
+  printf 'junk' >"$TEST_ROOT/.seccomp-cache/${cached%%:*}"
+  assert_exit 0 carrel exec "$ID" sh -c "$script"
+  assert_contains "$LAST_OUT" "cross-device" "exec with a corrupt cache entry"
+  rm -rf "$TEST_ROOT/.seccomp-cache"
+  assert_exit 0 carrel exec "$ID" sh -c "$script"
+  assert_contains "$LAST_OUT" "cross-device" "exec without the cache"
+  assert_contains "$LAST_OUT" "Seccomp:	2"
+  assert_no_file "$BUNDLE/rootfs/made"
+}
+
 test_default_errno_ret_and_allowlist() {
   # The default profile's allowlist without mkdir: mkdir gets the default action, ENOTTY (25).
   local allow

@@ -1,4 +1,5 @@
-/* Unit tests of small helpers in src/util.c: the RFC 3339 timestamps of state and events. */
+/* Unit tests of small helpers: the RFC 3339 timestamps of state and events (src/util.c), and the
+ * JSON member scanner exec uses to leave the seccomp profile out (src/json_span.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json_span.h"
 #include "util.h"
 
 /* The hand-made conversion agrees with gmtime_r over leap years, centuries and the epoch. */
@@ -44,11 +46,58 @@ rfc3339_matches_gmtime (void **state)
     }
 }
 
+static const char *
+span_of (const char *text, const char *outer, const char *inner, char *buf, size_t size)
+{
+  size_t start, end;
+  if (!json_member_span (text, strlen (text), outer, inner, &start, &end))
+    return NULL;
+  snprintf (buf, size, "%.*s", (int)(end - start), text + start);
+  return buf;
+}
+
+/* The value's bounds, whatever its kind and wherever the member is; strings may hold braces,
+ * quotes and the key's own name. */
+static void
+json_span_finds_the_member (void **state)
+{
+  char buf[256];
+  (void)state;
+  assert_string_equal ("{\"a\": [1, {\"b\": \"}\"}]}",
+                       span_of ("{\"linux\": {\"seccomp\": {\"a\": [1, {\"b\": \"}\"}]}}}", "linux",
+                                "seccomp", buf, sizeof buf));
+  assert_string_equal ("12", span_of ("{\"x\":\"seccomp\",\"linux\":{\"seccompX\":1,\"seccomp\":12}}",
+                                      "linux", "seccomp", buf, sizeof buf));
+  assert_string_equal ("\"a\\\"}b\"", span_of (" { \"linux\" : { \"seccomp\" : \"a\\\"}b\" } } ", "linux",
+                                               "seccomp", buf, sizeof buf));
+  assert_string_equal ("null",
+                       span_of ("{\"linux\":{\"seccomp\":null}}", "linux", "seccomp", buf, sizeof buf));
+  assert_string_equal ("[]",
+                       span_of ("{\"process\":{\"seccomp\":1},\"linux\":{\"uid\":[1,2],\"seccomp\":[]}}",
+                                "linux", "seccomp", buf, sizeof buf));
+}
+
+/* Absent, malformed, or reached through an escaped key: none (the caller parses everything). */
+static void
+json_span_refuses_what_it_cannot_read (void **state)
+{
+  char buf[64];
+  (void)state;
+  assert_null (span_of ("{\"linux\":{}}", "linux", "seccomp", buf, sizeof buf));
+  assert_null (span_of ("{\"linux\":{\"seccomp\":{\"a\":[1}", "linux", "seccomp", buf, sizeof buf));
+  assert_null (span_of ("{\"linux\":{\"seccomp\":\"abc", "linux", "seccomp", buf, sizeof buf));
+  assert_null (span_of ("{\"li\\u006eux\":{\"seccomp\":1}}", "linux", "seccomp", buf, sizeof buf));
+  assert_null (span_of ("[1,2]", "linux", "seccomp", buf, sizeof buf));
+  assert_null (span_of ("", "linux", "seccomp", buf, sizeof buf));
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (rfc3339_matches_gmtime),
+    cmocka_unit_test (json_span_finds_the_member),
+    cmocka_unit_test (json_span_refuses_what_it_cannot_read),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
