@@ -410,7 +410,7 @@ report() {
   row_mem "RSS per idle container (200 running)" par200-mem idle200.rss_kib 200
   row_mem "PSS per idle container (200 running)" par200-mem idle200.pss_kib 200
   printf '| smallest memory limit for run /bin/true | - | %s | %s | %s | - | - | - |\n' \
-    "${MINLIM[carrel]}" "${MINLIM[crun]}" "${MINLIM[runc]}"
+    "${MINLIM[carrel]:--}" "${MINLIM[crun]:--}" "${MINLIM[runc]:--}"
   echo
   echo "Wrapper cost: fork+exec of /bin/true from the timer takes $(cell_ms baseline exec host) ms on the host and"
   echo "$(cell_ms baseline exec crun-ns) ms with the setns() into crun's private mount namespace (counted in crun's times)."
@@ -438,10 +438,10 @@ report() {
   ir=$(awk -v x="$(med par200-mem idle200.rss_kib carrel)" 'BEGIN { printf "%.0f", x / 200 }')
   check "supervisor at most 256 KiB PSS per idle container" "$ip" "x <= 256" "$ip KiB"
   check "supervisor at most 1 MiB RSS per idle container" "$ir" "x <= 1024" "$ir KiB"
-  case ${MINLIM[carrel]} in
+  case ${MINLIM[carrel]:-} in
     skip) echo "- /bin/true under a 512 KiB memory limit: skipped (carrel does not apply memory limits yet)" ;;
     *" KiB") check "/bin/true under a 512 KiB memory limit" "${MINLIM[carrel]% KiB}" "x <= 512" "${MINLIM[carrel]}" ;;
-    *) echo "- /bin/true under a 512 KiB memory limit: NOT met (${MINLIM[carrel]})" ;;
+    *) echo "- /bin/true under a 512 KiB memory limit: NOT met (${MINLIM[carrel]:-not measured})" ;;
   esac
 }
 
