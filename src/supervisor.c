@@ -82,6 +82,23 @@ reply_exited (int fd, int status)
   sync_send (fd, SYNC_EXITED, 0, status, NULL, &ignored);
 }
 
+/* run's CLI started the init itself (start_at_once) and has not had our SYNC_STARTED yet: a
+ * quick program may be gone already. The CLI hears of the exit after the start, and we stay. */
+static bool
+start_owed (const struct supervisor *s)
+{
+  return s->cfg->init.start_at_once && !s->started && s->cfg->cli_sock >= 0;
+}
+
+/* Every connected client hears of the exit: `run` may not have asked yet, and we leave now. */
+static void
+announce_exit (struct supervisor *s)
+{
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    if (s->clients[i] >= 0 && !(start_owed (s) && s->clients[i] == s->cfg->cli_sock))
+      reply_exited (s->clients[i], s->wait_status);
+}
+
 /* Relay start to the init and report how it went: EXECUTING then EOF is success (the socket is
  * close-on-exec); an error message or EOF without EXECUTING is a failure. */
 static void
@@ -90,7 +107,7 @@ do_start (struct supervisor *s, int client, const char *hook_state)
   struct carrel_error err = { 0 };
   struct sync_msg *msg = xmalloc (sizeof *msg);
   bool executing = false;
-  if (s->started || s->exited)
+  if (s->started || (s->exited && !s->cfg->init.start_at_once))
     {
       carrel_fail (&err, EINVAL, "the container was already started");
       sync_send_error (client, &err);
@@ -123,6 +140,8 @@ do_start (struct supervisor *s, int client, const char *hook_state)
       goto fail;
     }
   sync_send (client, SYNC_STARTED, 0, s->init_pid, NULL, &err);
+  if (s->exited)
+    reply_exited (client, s->wait_status); /* start_owed: it ran and ended meanwhile */
   free (msg);
   return;
 fail:
@@ -198,10 +217,7 @@ reap (struct supervisor *s)
 
       if (fault_point ("supervisor.after-exit-record", &err) < 0)
         _exit (1);
-      /* Every connected client hears of the exit: `run` may not have asked yet, and we leave now. */
-      for (int i = 0; i < MAX_CLIENTS; i++)
-        if (s->clients[i] >= 0)
-          reply_exited (s->clients[i], status);
+      announce_exit (s);
     }
 }
 
@@ -376,7 +392,7 @@ loop (struct supervisor *s, int sigfd)
 {
   struct pollfd pfd[MAX_CLIENTS + 3 + SUP_CONSOLE_NFDS];
   bool busy = true;
-  while (!s->exited)
+  while (!s->exited || start_owed (s))
     {
       int n = 0, r;
 
@@ -436,9 +452,9 @@ loop (struct supervisor *s, int sigfd)
           /* The monitor reaps it and has the status; we only know that it ended. */
           s->exited = true;
           s->wait_status = 0;
-          for (int i = 0; i < MAX_CLIENTS; i++)
-            if (s->clients[i] >= 0)
-              reply_exited (s->clients[i], 0);
+          announce_exit (s);
+          close (s->init_pidfd);
+          s->init_pidfd = -1;
         }
       if (s->console)
         sup_console_handle (s->console, pfd + 3 + MAX_CLIENTS);
