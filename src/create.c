@@ -449,10 +449,13 @@ static int
 plan_early (struct create_ctx *c, int flags, bool unprivileged, struct carrel_error *err)
 {
   bool carrels;
-  if (unprivileged || (flags & CLONE_NEWUSER) || getenv ("CARREL_NO_EARLY"))
+  if (unprivileged || (flags & CLONE_NEWUSER) || getenv ("CARREL_NO_EARLY") || cgroup_version () != 1)
     return 0;
   if (cgroup_path_of_config (c->spec, c->opts->id, &c->early_path, &carrels, err) < 0)
-    return -1;
+    {
+      carrel_error_clear (err); /* cgroup_create tells, if it is wrong */
+      return 0;
+    }
   if (cgroup_early_plan (c->early_path, &c->cgroup_join, &c->unified_fd, &c->unified_made, err) < 0)
     return -1;
   c->early = c->cgroup_join != NULL;
