@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "cgroup.h"
+#include "json_span.h"
 #include "fault.h"
 #include "network.h"
 #include "runtime.h"
@@ -56,6 +57,10 @@ struct create_ctx
   bool run;
   bool start_at_once;
 
+  /* linux.seccomp's JSON text within config_text (see load_bundle), and the filter cache. */
+  size_t profile_start, profile_len;
+  int cache_fd;
+
   /* Early mode (see plan_early): the init is cloned while we make its cgroup. */
   bool early;
   char *early_path;   /* the cgroup, as cgroup_create will make it */
@@ -82,6 +87,8 @@ ctx_release (struct create_ctx *c)
     close (c->console_sup);
   if (c->unified_fd >= 0)
     close (c->unified_fd);
+  if (c->cache_fd >= 0)
+    close (c->cache_fd);
   free_strv (c->cgroup_join);
   free (c->early_path);
   cgroup_free (c->cgroup);
@@ -192,9 +199,40 @@ validate_for_create (struct create_ctx *c, struct carrel_error *err)
   return 0;
 }
 
+/* The seccomp profile is most of a default config's text. When the cache holds the filter
+ * compiled from this very text (seccomp.c), the profile is left out of the parse (null in its
+ * place reads as absent) and the cached filter is the container's. False: parse it all. */
+static bool
+parse_with_cached_filter (struct create_ctx *c)
+{
+  struct carrel_error ignored;
+  const char *profile = c->config_text + c->profile_start;
+  char name[SECCOMP_CACHE_NAME_MAX];
+  cleanup_free char *lean = NULL;
+  if (c->profile_len == 0)
+    return false;
+  c->cache_fd = seccomp_cache_open (c->opts->root);
+  seccomp_cache_name (profile, c->profile_len, name);
+  if (seccomp_cache_load (c->cache_fd, name, profile, c->profile_len, &c->seccomp_prog) < 0)
+    return false;
+  lean = xasprintf ("%.*snull%s", (int)c->profile_start, c->config_text,
+                    c->config_text + c->profile_start + c->profile_len);
+  if (carrel_spec_parse (lean, strlen (lean), "config.json", &c->spec, &ignored) == 0
+      && !c->spec->linux_.has_seccomp)
+    {
+      c->spec->linux_.has_seccomp = true; /* its filter is c->seccomp_prog */
+      return true;
+    }
+  carrel_spec_free (c->spec);
+  c->spec = NULL;
+  seccomp_program_free (&c->seccomp_prog);
+  return false;
+}
+
 static int
 load_bundle (struct create_ctx *c, struct carrel_error *err)
 {
+  size_t end;
   char path[PATH_MAX];
   cleanup_free char *config = NULL;
   if (realpath (c->opts->bundle ? c->opts->bundle : ".", path) == NULL)
@@ -203,7 +241,11 @@ load_bundle (struct create_ctx *c, struct carrel_error *err)
   config = xasprintf ("%s/config.json", c->bundle);
   if (read_file_at (AT_FDCWD, config, &c->config_text, &c->config_len, err) < 0)
     return -1;
-  if (carrel_spec_parse (c->config_text, c->config_len, "config.json", &c->spec, err) < 0)
+  if (memchr (c->config_text, '\0', c->config_len) == NULL
+      && json_member_span (c->config_text, c->config_len, "linux", "seccomp", &c->profile_start, &end))
+    c->profile_len = end - c->profile_start;
+  if (!parse_with_cached_filter (c)
+      && carrel_spec_parse (c->config_text, c->config_len, "config.json", &c->spec, err) < 0)
     return -1;
   return validate_for_create (c, err);
 }
@@ -484,12 +526,22 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   c->start_at_once = c->run && !c->spec->process.terminal && !getenv ("CARREL_NO_START_AT_ONCE");
   if (ns_clone_flags (c->spec, &flags, err) < 0)
     return -1;
-  if (c->spec->linux_.has_seccomp)
+  if (c->spec->linux_.has_seccomp && c->seccomp_prog.filter == NULL)
     {
-      cleanup_free char *cache = xasprintf ("%s/.seccomp-cache", opts->root);
-      if (mkdir_p (opts->root, 0711, err) < 0
-          || seccomp_prepare (&c->spec->linux_.seccomp, cache, &c->seccomp_prog, err) < 0)
+      if (mkdir_p (opts->root, 0711, err) < 0)
         return carrel_wrap (err, "config.json");
+      if (c->cache_fd < 0)
+        c->cache_fd = seccomp_cache_open (opts->root);
+      if (seccomp_prepare (&c->spec->linux_.seccomp,
+                           c->profile_len ? c->config_text + c->profile_start : NULL, c->profile_len,
+                           c->cache_fd, &c->seccomp_prog, err)
+          < 0)
+        return carrel_wrap (err, "config.json");
+    }
+  if (c->cache_fd >= 0)
+    {
+      close (c->cache_fd);
+      c->cache_fd = -1;
     }
   if (opts->console_socket && terminal_connect (opts->console_socket, &c->console_sock, err) < 0)
 
@@ -514,11 +566,10 @@ create_container (struct create_ctx *c, struct carrel_error *err)
     return -1;
 
   init_state (c);
-  /* exec loads this filter from the cache instead of parsing the profile (not one that notifies:
-   * exec then needs the profile to hand the listener on). */
-  if (c->seccomp_prog.filter && c->seccomp_prog.cache_name[0]
-      && !seccomp_uses_notify (&c->spec->linux_.seccomp))
-    c->st.seccomp_filter = xasprintf ("%s:%u", c->seccomp_prog.cache_name, c->seccomp_prog.flags);
+  /* exec loads this filter from the cache instead of parsing the profile (there is no entry for
+   * one that notifies: exec then needs the profile to hand the listener on). */
+  if (c->seccomp_prog.filter && c->seccomp_prog.cache_name[0])
+    c->st.seccomp_filter = xstrdup (c->seccomp_prog.cache_name);
 
   if (write_file_atomic (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0
       || state_write (c->dirfd, &c->st, err) < 0)
@@ -647,7 +698,7 @@ ctx_init (struct create_ctx *c, const struct carrel_create_options *opts)
   memset (c, 0, sizeof *c);
   c->opts = opts;
   c->dirfd = c->sup_sock = c->console_sock = c->console_peer = c->console_sup = c->master = -1;
-  c->unified_fd = -1;
+  c->unified_fd = c->cache_fd = -1;
 }
 
 int

@@ -27,7 +27,6 @@
 #include "cgroup.h"
 #include "fault.h"
 #include "runtime.h"
-#include <linux/filter.h>
 
 #include "json_span.h"
 #include "seccomp_filter.h"
@@ -63,6 +62,8 @@ struct exec_ctx
   int master;                  /* the pty master received on console_peer */
   int sock[2];                 /* report channel: [0] ours, [1] the helper's and the process's */
   struct seccomp_program prog; /* linux.seccomp compiled: from the cache, or now */
+  char *profile;               /* linux.seccomp's JSON text, NULL when not found */
+  int cache_fd;                /* the filter cache, or -1 */
 };
 
 static void
@@ -86,6 +87,9 @@ ctx_release (struct exec_ctx *c)
   carrel_spec_free (c->spec);
   carrel_state_free (&c->st);
   seccomp_program_free (&c->prog);
+  free (c->profile);
+  if (c->cache_fd >= 0)
+    close (c->cache_fd);
 }
 
 /* Keep carrel's own fds out of 3..3+preserve_fds-1, which belong to the caller's passed fds. */
@@ -251,34 +255,9 @@ apply_flags (struct carrel_process *p, const struct carrel_exec_options *o, stru
   return 0;
 }
 
-/* The filter create compiled, from the cache named in the state ("NAME:FLAGS"). */
-static bool
-cached_filter (struct exec_ctx *c, struct carrel_error *err)
-{
-  cleanup_free char *cache = xasprintf ("%s/.seccomp-cache", c->opts->root);
-  cleanup_fd int dirfd = open (cache, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  char name[64];
-  unsigned flags;
-  size_t len;
-  char *data = NULL;
-  if (sscanf (c->st.seccomp_filter, "%63[0-9a-f.bpf]:%u", name, &flags) != 2 || dirfd < 0
-      || read_file_at (dirfd, name, &data, &len, err) < 0)
-    {
-      carrel_error_clear (err);
-      return false;
-    }
-  if (len == 0 || len % sizeof (struct sock_filter) != 0)
-    {
-      free (data);
-      return false;
-    }
-  c->prog = (struct seccomp_program){ .filter = data, .len = len, .flags = flags };
-  return true;
-}
-
 /* The container's config. Its seccomp profile is most of a default config's text, and exec needs
- * only the filter compiled from it: with the filter in the cache, the profile is left out of the
- * parse (replaced by null, which reads as absent). */
+ * only the filter compiled from it: when the cache entry the state names holds the filter of this
+ * very profile text, the profile is left out of the parse (null in its place reads as absent). */
 static int
 load_config (struct exec_ctx *c, int dirfd, struct carrel_error *err)
 {
@@ -286,17 +265,23 @@ load_config (struct exec_ctx *c, int dirfd, struct carrel_error *err)
   size_t len, start, end;
   if (read_file_at (dirfd, CONFIG_COPY, &text, &len, err) < 0)
     return carrel_wrap (err, "read the container's config");
-  if (c->st.seccomp_filter && memchr (text, '\0', len) == NULL
-      && json_member_span (text, len, "linux", "seccomp", &start, &end) && cached_filter (c, err))
+  if (memchr (text, '\0', len) == NULL && json_member_span (text, len, "linux", "seccomp", &start, &end))
     {
+      c->profile = xasprintf ("%.*s", (int)(end - start), text + start);
+      c->cache_fd = seccomp_cache_open (c->opts->root);
+    }
+  if (c->profile && c->st.seccomp_filter
+      && seccomp_cache_load (c->cache_fd, c->st.seccomp_filter, c->profile, strlen (c->profile), &c->prog)
+             == 0)
+    {
+      struct carrel_error ignored;
       cleanup_free char *lean = xasprintf ("%.*snull%s", (int)start, text, text + end);
-      if (carrel_spec_parse (lean, strlen (lean), "config.json", &c->spec, err) == 0
+      if (carrel_spec_parse (lean, strlen (lean), "config.json", &c->spec, &ignored) == 0
           && !c->spec->linux_.has_seccomp)
         {
-          c->spec->linux_.has_seccomp = true; /* the profile is c->prog */
+          c->spec->linux_.has_seccomp = true; /* its filter is c->prog */
           return 0;
         }
-      carrel_error_clear (err);
       carrel_spec_free (c->spec);
       c->spec = NULL;
       seccomp_program_free (&c->prog);
@@ -650,8 +635,9 @@ do_exec (struct exec_ctx *c, int *exit_status, struct carrel_error *err)
   if (c->view.linux_.has_seccomp && c->prog.filter == NULL)
     {
       /* Compiled (or taken from the cache) here, before the fork, as create does. */
-      cleanup_free char *cache = xasprintf ("%s/.seccomp-cache", o->root);
-      if (seccomp_prepare (&c->view.linux_.seccomp, cache, &c->prog, err) < 0)
+      if (seccomp_prepare (&c->view.linux_.seccomp, c->profile, c->profile ? strlen (c->profile) : 0,
+                           c->cache_fd, &c->prog, err)
+          < 0)
         return -1;
     }
   cfg = (struct init_config){ .spec = &c->view,
@@ -774,7 +760,7 @@ carrel_container_exec (const struct carrel_exec_options *opts, int *exit_status,
   int r;
   memset (&c, 0, sizeof c);
   c.opts = opts;
-  c.rootfd = c.console_sock = c.console_peer = c.master = c.sock[0] = c.sock[1] = -1;
+  c.rootfd = c.console_sock = c.console_peer = c.master = c.sock[0] = c.sock[1] = c.cache_fd = -1;
   for (size_t i = 0; i < N_JOIN; i++)
     c.ns_fds[i] = -1;
   /* Block the forwarded signals before the process exists so none is lost; children reset it. */

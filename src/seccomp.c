@@ -269,47 +269,22 @@ hash_str (struct hasher *hs, const char *s)
     }                                                                                                        \
   while (0)
 
-static uint64_t
-profile_hash (const struct carrel_seccomp *sc)
+/* What shapes the compiled filter besides the profile: libseccomp's version, the kernel. */
+static void
+hash_platform (struct hasher *hs)
 {
-  struct hasher hs = { 14695981039346656037ULL };
   struct utsname u;
   const struct scmp_version *v = seccomp_version ();
-  HASH_VAL (&hs, v->major);
-  HASH_VAL (&hs, v->minor);
-  HASH_VAL (&hs, v->micro);
+  HASH_VAL (hs, v->major);
+  HASH_VAL (hs, v->minor);
+  HASH_VAL (hs, v->micro);
   if (uname (&u) == 0)
     {
-      hash_str (&hs, u.release);
-      hash_str (&hs, u.machine);
+      hash_str (hs, u.release);
+      hash_str (hs, u.machine);
     }
-  HASH_VAL (&hs, sc->default_action);
-  HASH_VAL (&hs, sc->has_default_errno_ret ? sc->default_errno_ret : 0xffffffffu);
-  for (size_t i = 0; i < sc->n_architectures; i++)
-    HASH_VAL (&hs, sc->architectures[i]);
-  HASH_VAL (&hs, sc->n_architectures);
-  for (size_t i = 0; i < sc->n_syscalls; i++)
-    {
-      const struct carrel_seccomp_rule *r = &sc->syscalls[i];
-      for (size_t n = 0; n < r->n_names; n++)
-        hash_str (&hs, r->names[n]);
-      HASH_VAL (&hs, r->n_names);
-      HASH_VAL (&hs, r->action);
-      HASH_VAL (&hs, r->has_errno_ret ? r->errno_ret : 0xffffffffu);
-      for (size_t a = 0; a < r->n_args; a++)
-        {
-          HASH_VAL (&hs, r->args[a].index);
-          HASH_VAL (&hs, r->args[a].value);
-          HASH_VAL (&hs, r->args[a].value_two);
-          HASH_VAL (&hs, r->args[a].op);
-        }
-      HASH_VAL (&hs, r->n_args);
-    }
-  HASH_VAL (&hs, sc->n_syscalls);
-  return hs.h;
 }
 
-/* The load flags libseccomp would pass, from linux.seccomp.flags. */
 static unsigned int
 kernel_flags (const struct carrel_seccomp *sc)
 {
@@ -371,43 +346,94 @@ compile_to_memory (const struct carrel_seccomp *sc, struct seccomp_program *out,
   return 0;
 }
 
-int
-seccomp_prepare (const struct carrel_seccomp *sc, const char *cache_dir, struct seccomp_program *out,
-                 struct carrel_error *err)
+/* The cache, <root>/.seccomp-cache: one file per profile text, "t<hash>.bpf", holding a header,
+ * the profile's JSON text and the BPF compiled from it. The hash (FNV-1a over libseccomp's
+ * version, the kernel and the text) only names the file: the stored text must equal the
+ * profile's byte for byte, so two profiles whose hashes collide never share a filter. Profiles
+ * that notify are not cached: their users need the parsed profile anyway. */
+struct cache_header
 {
-  char name[64];
-  cleanup_fd int dirfd = -1;
+  char magic[4]; /* "CBF1" */
+  uint32_t flags;
+  uint32_t text_len;
+  uint32_t bpf_len;
+};
+
+void
+seccomp_cache_name (const char *text, size_t len, char name[SECCOMP_CACHE_NAME_MAX])
+{
+  struct hasher hs = { 14695981039346656037ULL };
+  hash_platform (&hs);
+  hash_bytes (&hs, text, len);
+  snprintf (name, SECCOMP_CACHE_NAME_MAX, "t%016llx.bpf", (unsigned long long)hs.h);
+}
+
+int
+seccomp_cache_load (int dirfd, const char *name, const char *text, size_t len, struct seccomp_program *out)
+{
+  struct carrel_error ignored;
+  cleanup_free char *data = NULL;
+  size_t n;
+  struct cache_header h;
+  memset (out, 0, sizeof *out);
+  if (dirfd < 0 || strchr (name, '/') || read_file_at (dirfd, name, &data, &n, &ignored) < 0 || n < sizeof h)
+    return -1;
+  memcpy (&h, data, sizeof h);
+  if (memcmp (h.magic, "CBF1", 4) != 0 || h.text_len != len || h.bpf_len == 0
+      || h.bpf_len % sizeof (struct sock_filter) != 0 || n != sizeof h + (size_t)h.text_len + h.bpf_len
+      || memcmp (data + sizeof h, text, len) != 0)
+    return -1;
+  out->filter = xmalloc (h.bpf_len);
+  memcpy (out->filter, data + sizeof h + len, h.bpf_len);
+  out->len = h.bpf_len;
+  out->flags = h.flags;
+  snprintf (out->cache_name, sizeof out->cache_name, "%s", name);
+  return 0;
+}
+
+static void
+cache_store (int dirfd, const char *name, const char *text, size_t len, const struct seccomp_program *p)
+{
+  struct carrel_error ignored;
+  struct cache_header h = { .magic = "CBF1", .flags = p->flags, .text_len = len, .bpf_len = p->len };
+  cleanup_free char *data = xmalloc (sizeof h + len + p->len);
+  memcpy (data, &h, sizeof h);
+  memcpy (data + sizeof h, text, len);
+  memcpy (data + sizeof h + len, p->filter, p->len);
+  /* Best effort: a cache that cannot be written only costs the next create a compile. */
+  write_file_atomic (dirfd, name, data, sizeof h + len + p->len, 0600, &ignored);
+}
+
+int
+seccomp_cache_open (const char *root)
+{
+  cleanup_free char *dir = xasprintf ("%s/.seccomp-cache", root);
+  int fd = open (dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && mkdir (dir, 0700) == 0)
+    fd = open (dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
+int
+seccomp_prepare (const struct carrel_seccomp *sc, const char *text, size_t text_len, int cache_fd,
+                 struct seccomp_program *out, struct carrel_error *err)
+{
+  char name[SECCOMP_CACHE_NAME_MAX];
+  bool cacheable = text && cache_fd >= 0 && !seccomp_uses_notify (sc);
+  if (cacheable)
+    {
+      seccomp_cache_name (text, text_len, name);
+      if (seccomp_cache_load (cache_fd, name, text, text_len, out) == 0)
+        return 0;
+    }
   memset (out, 0, sizeof *out);
   out->flags = kernel_flags (sc);
-  snprintf (name, sizeof name, "%016llx.bpf", (unsigned long long)profile_hash (sc));
-  snprintf (out->cache_name, sizeof out->cache_name, "%s", name);
-  if (cache_dir)
-    {
-      struct carrel_error ignored;
-      size_t len = 0;
-      char *data = NULL;
-      if (mkdir (cache_dir, 0700) < 0 && errno != EEXIST)
-        cache_dir = NULL;
-      else
-        dirfd = open (cache_dir, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-      if (dirfd >= 0 && read_file_at (dirfd, name, &data, &len, &ignored) == 0)
-        {
-          if (len > 0 && len % sizeof (struct sock_filter) == 0)
-            {
-              out->filter = data;
-              out->len = len;
-              return 0;
-            }
-          free (data);
-        }
-    }
   if (compile_to_memory (sc, out, err) < 0)
     return -1;
-  if (dirfd >= 0)
+  if (cacheable)
     {
-      /* Best effort: a cache that cannot be written only costs the next start a compile. */
-      struct carrel_error ignored;
-      write_file_atomic (dirfd, name, out->filter, out->len, 0600, &ignored);
+      cache_store (cache_fd, name, text, text_len, out);
+      snprintf (out->cache_name, sizeof out->cache_name, "%s", name);
     }
   return 0;
 }

@@ -26,12 +26,20 @@ int seccomp_apply (const struct carrel_seccomp *sc, const struct init_config *cf
 
 bool seccomp_uses_notify (const struct carrel_seccomp *sc);
 
-/* Compile the filter in the runtime, before the container exists, into the kernel's form; with a
- * cache_dir, reuse a filter compiled earlier for the same profile (keyed by a hash of the profile,
- * libseccomp's version and the kernel release). libseccomp's compilation is most of what a
- * container start costs otherwise. */
-int seccomp_prepare (const struct carrel_seccomp *sc, const char *cache_dir, struct seccomp_program *out,
-                     struct carrel_error *err);
+/* Compile the filter in the runtime, before the container exists, into the kernel's form.
+ * libseccomp's compilation is most of what a container start costs otherwise, so with the
+ * profile's JSON text and a cache (seccomp_cache_open; -1: none) a filter compiled earlier for
+ * the same text is reused (seccomp.c tells how the cache is keyed and checked). */
+int seccomp_prepare (const struct carrel_seccomp *sc, const char *text, size_t text_len, int cache_fd,
+                     struct seccomp_program *out, struct carrel_error *err);
+/* <root>/.seccomp-cache, made if missing; -1 when it cannot be. */
+int seccomp_cache_open (const char *root);
+#define SECCOMP_CACHE_NAME_MAX 64
+/* The cache entry of a profile text. */
+void seccomp_cache_name (const char *text, size_t len, char name[SECCOMP_CACHE_NAME_MAX]);
+/* The filter cached for exactly this profile text: 0, or -1 when there is none. */
+int seccomp_cache_load (int dirfd, const char *name, const char *text, size_t len,
+                        struct seccomp_program *out);
 void seccomp_program_free (struct seccomp_program *p);
 
 /* Without noNewPrivileges, loading a filter needs CAP_SYS_ADMIN: true when the process will not

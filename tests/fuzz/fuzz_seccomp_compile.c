@@ -68,7 +68,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (fuzz_parse_seccomp (data, size, &sc, &doc) == 0)
     {
       memset (&err, 0, sizeof err);
-      if (seccomp_prepare (&sc, NULL, &prog, &err) < 0)
+      if (seccomp_prepare (&sc, NULL, 0, -1, &prog, &err) < 0)
         {
           fuzz_check_error (&err);
           /* A failed compile hands back nothing to free. */

@@ -22,7 +22,9 @@
 
 #include "carrel/defaults.h"
 #include "carrel/spec.h"
+#include "runtime.h"
 #include "seccomp_filter.h"
+#include "util.h"
 
 /* JSON written with ' for " so that the cases stay readable. */
 static struct carrel_spec *
@@ -301,11 +303,105 @@ default_profile_builds_and_blocks_the_dangerous_syscalls (void **state)
   free (text);
 }
 
+/* A temporary root for the filter cache. */
+static char *
+cache_root (void)
+{
+  char tmpl[] = "/tmp/carrel-seccomp-cache.XXXXXX";
+  if (mkdtemp (tmpl) == NULL)
+    abort ();
+  return strdup (tmpl);
+}
+
+static void
+remove_root (char *root)
+{
+  char cmd[256];
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", root);
+  if (system (cmd) != 0)
+    fail_msg ("could not remove %s", root);
+  free (root);
+}
+
+/* The cache gives back the filter compiled for a profile text, only for that very text: an entry
+ * named by a colliding hash but holding another text is not used, nor a truncated one. */
+static void
+cache_returns_a_filter_only_for_its_own_text (void **state)
+{
+  (void)state;
+  const char *text = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"mkdir\"], "
+                     "\"action\": \"SCMP_ACT_ERRNO\"}]}";
+  struct carrel_spec *spec
+      = parse_seccomp ("{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['mkdir'],"
+                       "'action':'SCMP_ACT_ERRNO'}]}");
+  struct carrel_error err = { 0 };
+  struct seccomp_program compiled, cached;
+  char *root = cache_root ();
+  char name[SECCOMP_CACHE_NAME_MAX], path[512];
+  int fd = seccomp_cache_open (root);
+  assert_true (fd >= 0);
+  assert_int_equal (0, seccomp_prepare (&spec->linux_.seccomp, text, strlen (text), fd, &compiled, &err));
+  seccomp_cache_name (text, strlen (text), name);
+  assert_string_equal (name, compiled.cache_name);
+
+  assert_int_equal (0, seccomp_cache_load (fd, name, text, strlen (text), &cached));
+  assert_int_equal (compiled.len, cached.len);
+  assert_int_equal (compiled.flags, cached.flags);
+  assert_memory_equal (compiled.filter, cached.filter, compiled.len);
+  seccomp_program_free (&cached);
+
+  /* Same name, another text (as a hash collision would have it). */
+  char other[512];
+  snprintf (other, sizeof other, "%s", text);
+  other[strlen (other) - 3] = 'X';
+  assert_int_equal (-1, seccomp_cache_load (fd, name, other, strlen (other), &cached));
+  /* A shorter text that is a prefix of the stored one. */
+  assert_int_equal (-1, seccomp_cache_load (fd, name, text, strlen (text) - 1, &cached));
+  /* A truncated entry. */
+  snprintf (path, sizeof path, "%s/.seccomp-cache/%s", root, name);
+  assert_int_equal (0, truncate (path, 40));
+  assert_int_equal (-1, seccomp_cache_load (fd, name, text, strlen (text), &cached));
+  /* No entry; a name with a slash. */
+  assert_int_equal (-1, seccomp_cache_load (fd, "t0000000000000000.bpf", text, strlen (text), &cached));
+  assert_int_equal (-1, seccomp_cache_load (fd, "../x", text, strlen (text), &cached));
+
+  seccomp_program_free (&compiled);
+  close (fd);
+  remove_root (root);
+  carrel_spec_free (spec);
+}
+
+/* A profile that notifies is compiled but not cached: its users need the parsed profile. */
+static void
+cache_keeps_no_notifying_profile (void **state)
+{
+  (void)state;
+  const char *text = "notify profile text";
+  struct carrel_spec *spec
+      = parse_seccomp ("{'defaultAction':'SCMP_ACT_ALLOW','listenerPath':'/run/agent.sock',"
+                       "'syscalls':[{'names':['mkdir'],'action':'SCMP_ACT_NOTIFY'}]}");
+  struct carrel_error err = { 0 };
+  struct seccomp_program compiled, cached;
+  char *root = cache_root ();
+  char name[SECCOMP_CACHE_NAME_MAX];
+  int fd = seccomp_cache_open (root);
+  assert_int_equal (0, seccomp_prepare (&spec->linux_.seccomp, text, strlen (text), fd, &compiled, &err));
+  assert_string_equal ("", compiled.cache_name);
+  seccomp_cache_name (text, strlen (text), name);
+  assert_int_equal (-1, seccomp_cache_load (fd, name, text, strlen (text), &cached));
+  seccomp_program_free (&compiled);
+  close (fd);
+  remove_root (root);
+  carrel_spec_free (spec);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (rule_errno_ret_is_returned),
+    cmocka_unit_test (cache_returns_a_filter_only_for_its_own_text),
+    cmocka_unit_test (cache_keeps_no_notifying_profile),
     cmocka_unit_test (default_action_and_default_errno_ret),
     cmocka_unit_test (conditions_on_the_same_argument_match_either),
     cmocka_unit_test (conditions_on_distinct_arguments_must_all_match),
