@@ -17,7 +17,6 @@
 #include <sys/wait.h>
 
 #include "cgroup.h"
-#include "json_span.h"
 #include "fault.h"
 #include "network.h"
 #include "runtime.h"
@@ -57,8 +56,8 @@ struct create_ctx
   bool run;
   bool start_at_once;
 
-  /* linux.seccomp's JSON text within config_text (see load_bundle), and the filter cache. */
-  size_t profile_start, profile_len;
+  /* linux.seccomp's JSON text (seccomp_parse_config), and the filter cache. */
+  char *profile;
   int cache_fd;
 
   /* Early mode (see plan_early): the init is cloned while we make its cgroup. */
@@ -89,6 +88,7 @@ ctx_release (struct create_ctx *c)
     close (c->unified_fd);
   if (c->cache_fd >= 0)
     close (c->cache_fd);
+  free (c->profile);
   free_strv (c->cgroup_join);
   free (c->early_path);
   cgroup_free (c->cgroup);
@@ -199,40 +199,9 @@ validate_for_create (struct create_ctx *c, struct carrel_error *err)
   return 0;
 }
 
-/* The seccomp profile is most of a default config's text. When the cache holds the filter
- * compiled from this very text (seccomp.c), the profile is left out of the parse (null in its
- * place reads as absent) and the cached filter is the container's. False: parse it all. */
-static bool
-parse_with_cached_filter (struct create_ctx *c)
-{
-  struct carrel_error ignored;
-  const char *profile = c->config_text + c->profile_start;
-  char name[SECCOMP_CACHE_NAME_MAX];
-  cleanup_free char *lean = NULL;
-  if (c->profile_len == 0)
-    return false;
-  c->cache_fd = seccomp_cache_open (c->opts->root);
-  seccomp_cache_name (profile, c->profile_len, name);
-  if (seccomp_cache_load (c->cache_fd, name, profile, c->profile_len, &c->seccomp_prog) < 0)
-    return false;
-  lean = xasprintf ("%.*snull%s", (int)c->profile_start, c->config_text,
-                    c->config_text + c->profile_start + c->profile_len);
-  if (carrel_spec_parse (lean, strlen (lean), "config.json", &c->spec, &ignored) == 0
-      && !c->spec->linux_.has_seccomp)
-    {
-      c->spec->linux_.has_seccomp = true; /* its filter is c->seccomp_prog */
-      return true;
-    }
-  carrel_spec_free (c->spec);
-  c->spec = NULL;
-  seccomp_program_free (&c->seccomp_prog);
-  return false;
-}
-
 static int
 load_bundle (struct create_ctx *c, struct carrel_error *err)
 {
-  size_t end;
   char path[PATH_MAX];
   cleanup_free char *config = NULL;
   if (realpath (c->opts->bundle ? c->opts->bundle : ".", path) == NULL)
@@ -241,11 +210,10 @@ load_bundle (struct create_ctx *c, struct carrel_error *err)
   config = xasprintf ("%s/config.json", c->bundle);
   if (read_file_at (AT_FDCWD, config, &c->config_text, &c->config_len, err) < 0)
     return -1;
-  if (memchr (c->config_text, '\0', c->config_len) == NULL
-      && json_member_span (c->config_text, c->config_len, "linux", "seccomp", &c->profile_start, &end))
-    c->profile_len = end - c->profile_start;
-  if (!parse_with_cached_filter (c)
-      && carrel_spec_parse (c->config_text, c->config_len, "config.json", &c->spec, err) < 0)
+  c->cache_fd = seccomp_cache_open (c->opts->root);
+  if (seccomp_parse_config (c->config_text, c->config_len, "config.json", c->cache_fd, &c->spec,
+                            &c->seccomp_prog, &c->profile, err)
+      < 0)
     return -1;
   return validate_for_create (c, err);
 }
@@ -532,8 +500,7 @@ create_container (struct create_ctx *c, struct carrel_error *err)
         return carrel_wrap (err, "config.json");
       if (c->cache_fd < 0)
         c->cache_fd = seccomp_cache_open (opts->root);
-      if (seccomp_prepare (&c->spec->linux_.seccomp,
-                           c->profile_len ? c->config_text + c->profile_start : NULL, c->profile_len,
+      if (seccomp_prepare (&c->spec->linux_.seccomp, c->profile, c->profile ? strlen (c->profile) : 0,
                            c->cache_fd, &c->seccomp_prog, err)
           < 0)
         return carrel_wrap (err, "config.json");
@@ -566,10 +533,6 @@ create_container (struct create_ctx *c, struct carrel_error *err)
     return -1;
 
   init_state (c);
-  /* exec loads this filter from the cache instead of parsing the profile (there is no entry for
-   * one that notifies: exec then needs the profile to hand the listener on). */
-  if (c->seccomp_prog.filter && c->seccomp_prog.cache_name[0])
-    c->st.seccomp_filter = xstrdup (c->seccomp_prog.cache_name);
 
   if (write_file_atomic (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0
       || state_write (c->dirfd, &c->st, err) < 0)

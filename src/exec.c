@@ -28,7 +28,6 @@
 #include "fault.h"
 #include "runtime.h"
 
-#include "json_span.h"
 #include "seccomp_filter.h"
 #include "state.h"
 #include "sync.h"
@@ -255,38 +254,16 @@ apply_flags (struct carrel_process *p, const struct carrel_exec_options *o, stru
   return 0;
 }
 
-/* The container's config. Its seccomp profile is most of a default config's text, and exec needs
- * only the filter compiled from it: when the cache entry the state names holds the filter of this
- * very profile text, the profile is left out of the parse (null in its place reads as absent). */
+/* The container's config; the profile is left out when the filter cache has it. */
 static int
 load_config (struct exec_ctx *c, int dirfd, struct carrel_error *err)
 {
   cleanup_free char *text = NULL;
-  size_t len, start, end;
+  size_t len;
   if (read_file_at (dirfd, CONFIG_COPY, &text, &len, err) < 0)
     return carrel_wrap (err, "read the container's config");
-  if (memchr (text, '\0', len) == NULL && json_member_span (text, len, "linux", "seccomp", &start, &end))
-    {
-      c->profile = xasprintf ("%.*s", (int)(end - start), text + start);
-      c->cache_fd = seccomp_cache_open (c->opts->root);
-    }
-  if (c->profile && c->st.seccomp_filter
-      && seccomp_cache_load (c->cache_fd, c->st.seccomp_filter, c->profile, strlen (c->profile), &c->prog)
-             == 0)
-    {
-      struct carrel_error ignored;
-      cleanup_free char *lean = xasprintf ("%.*snull%s", (int)start, text, text + end);
-      if (carrel_spec_parse (lean, strlen (lean), "config.json", &c->spec, &ignored) == 0
-          && !c->spec->linux_.has_seccomp)
-        {
-          c->spec->linux_.has_seccomp = true; /* its filter is c->prog */
-          return 0;
-        }
-      carrel_spec_free (c->spec);
-      c->spec = NULL;
-      seccomp_program_free (&c->prog);
-    }
-  return carrel_spec_parse (text, len, "config.json", &c->spec, err);
+  c->cache_fd = seccomp_cache_open (c->opts->root);
+  return seccomp_parse_config (text, len, "config.json", c->cache_fd, &c->spec, &c->prog, &c->profile, err);
 }
 
 static int

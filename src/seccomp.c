@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "json_span.h"
 #include "seccomp_filter.h"
 #include "util.h"
 
@@ -402,6 +403,36 @@ cache_store (int dirfd, const char *name, const char *text, size_t len, const st
   memcpy (data + sizeof h + len, p->filter, p->len);
   /* Best effort: a cache that cannot be written only costs the next create a compile. */
   write_file_atomic (dirfd, name, data, sizeof h + len + p->len, 0600, &ignored);
+}
+
+int
+seccomp_parse_config (const char *text, size_t len, const char *what, int cache_fd, struct carrel_spec **spec,
+                      struct seccomp_program *prog, char **profile, struct carrel_error *err)
+{
+  size_t start, end;
+  char name[SECCOMP_CACHE_NAME_MAX];
+  memset (prog, 0, sizeof *prog);
+  *profile = NULL;
+  if (memchr (text, '\0', len) == NULL && json_member_span (text, len, "linux", "seccomp", &start, &end))
+    {
+      *profile = xasprintf ("%.*s", (int)(end - start), text + start);
+      seccomp_cache_name (*profile, end - start, name);
+      if (seccomp_cache_load (cache_fd, name, *profile, end - start, prog) == 0)
+        {
+          struct carrel_error ignored;
+          cleanup_free char *lean = xasprintf ("%.*snull%s", (int)start, text, text + end);
+          if (carrel_spec_parse (lean, strlen (lean), what, spec, &ignored) == 0
+              && !(*spec)->linux_.has_seccomp)
+            {
+              (*spec)->linux_.has_seccomp = true; /* its filter is *prog */
+              return 0;
+            }
+          carrel_spec_free (*spec);
+          *spec = NULL;
+          seccomp_program_free (prog);
+        }
+    }
+  return carrel_spec_parse (text, len, what, spec, err);
 }
 
 int

@@ -32,6 +32,13 @@ bool seccomp_uses_notify (const struct carrel_seccomp *sc);
  * the same text is reused (seccomp.c tells how the cache is keyed and checked). */
 int seccomp_prepare (const struct carrel_seccomp *sc, const char *text, size_t text_len, int cache_fd,
                      struct seccomp_program *out, struct carrel_error *err);
+/* Parse a config.json text. Its seccomp profile is most of a default config's text: when the cache
+ * holds the filter compiled from this very profile text, the profile is left out of the parse
+ * (null in its place reads as absent; has_seccomp stays true) and *prog is that filter; otherwise
+ * *prog stays empty. *profile: the profile's text (for seccomp_prepare), NULL when not found. */
+int seccomp_parse_config (const char *text, size_t len, const char *what, int cache_fd,
+                          struct carrel_spec **spec, struct seccomp_program *prog, char **profile,
+                          struct carrel_error *err);
 /* <root>/.seccomp-cache, made if missing; -1 when it cannot be. */
 int seccomp_cache_open (const char *root);
 #define SECCOMP_CACHE_NAME_MAX 64

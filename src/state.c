@@ -218,8 +218,6 @@ state_write (int dirfd, const struct carrel_state *st, struct carrel_error *err)
       json_object_set_new (o, "cgroupPath", json_string (st->cgroup_path));
       json_object_set_new (o, "cgroupOwned", json_boolean (st->cgroup_owned));
     }
-  if (st->seccomp_filter)
-    json_object_set_new (o, "seccompFilter", json_string (st->seccomp_filter));
   if (st->annotations_json)
     ann = json_loads (st->annotations_json, 0, NULL);
   json_object_set_new (o, "annotations", ann ? ann : json_object ());
@@ -284,7 +282,6 @@ state_read (int dirfd, const char *id, struct carrel_state *st, struct carrel_er
   st->owner = dup_json_string (o, "owner");
   st->cgroup_path = dup_json_string (o, "cgroupPath");
   st->cgroup_owned = json_is_true (json_object_get (o, "cgroupOwned"));
-  st->seccomp_filter = dup_json_string (o, "seccompFilter");
   st->pid = json_integer_value (json_object_get (o, "pid"));
   st->pid_start = json_integer_value (json_object_get (o, "pidStart"));
   st->supervisor_pid = json_integer_value (json_object_get (o, "supervisorPid"));
@@ -344,7 +341,6 @@ carrel_state_free (struct carrel_state *st)
   free (st->owner);
   free (st->annotations_json);
   free (st->cgroup_path);
-  free (st->seccomp_filter);
   free (st->finished);
   memset (st, 0, sizeof *st);
 }

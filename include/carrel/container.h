@@ -31,9 +31,6 @@ struct carrel_state
   char *annotations_json; /* the config's annotations object, "{}" when none */
   char *cgroup_path;      /* may be NULL */
   bool cgroup_owned;      /* carrel created it (and removes it at delete) */
-  /* The compiled linux.seccomp in <root>/.seccomp-cache, "NAME:FLAGS", or NULL: exec loads it
-   * from there instead of parsing the profile again (none for a profile that notifies). */
-  char *seccomp_filter;
   bool has_exit;
   int exit_code;
   int exit_signal;
