@@ -210,9 +210,8 @@ load_bundle (struct create_ctx *c, struct carrel_error *err)
   config = xasprintf ("%s/config.json", c->bundle);
   if (read_file_at (AT_FDCWD, config, &c->config_text, &c->config_len, err) < 0)
     return -1;
-  c->cache_fd = seccomp_cache_open (c->opts->root);
-  if (seccomp_parse_config (c->config_text, c->config_len, "config.json", c->cache_fd, &c->spec,
-                            &c->seccomp_prog, &c->profile, err)
+  if (seccomp_parse_config (c->config_text, c->config_len, "config.json", c->opts->root, &c->cache_fd,
+                            &c->spec, &c->seccomp_prog, &c->profile, err)
       < 0)
     return -1;
   return validate_for_create (c, err);

@@ -262,8 +262,8 @@ load_config (struct exec_ctx *c, int dirfd, struct carrel_error *err)
   size_t len;
   if (read_file_at (dirfd, CONFIG_COPY, &text, &len, err) < 0)
     return carrel_wrap (err, "read the container's config");
-  c->cache_fd = seccomp_cache_open (c->opts->root);
-  return seccomp_parse_config (text, len, "config.json", c->cache_fd, &c->spec, &c->prog, &c->profile, err);
+  return seccomp_parse_config (text, len, "config.json", c->opts->root, &c->cache_fd, &c->spec, &c->prog,
+                               &c->profile, err);
 }
 
 static int

@@ -406,8 +406,9 @@ cache_store (int dirfd, const char *name, const char *text, size_t len, const st
 }
 
 int
-seccomp_parse_config (const char *text, size_t len, const char *what, int cache_fd, struct carrel_spec **spec,
-                      struct seccomp_program *prog, char **profile, struct carrel_error *err)
+seccomp_parse_config (const char *text, size_t len, const char *what, const char *root, int *cache_fd,
+                      struct carrel_spec **spec, struct seccomp_program *prog, char **profile,
+                      struct carrel_error *err)
 {
   size_t start, end;
   char name[SECCOMP_CACHE_NAME_MAX];
@@ -417,7 +418,9 @@ seccomp_parse_config (const char *text, size_t len, const char *what, int cache_
     {
       *profile = xasprintf ("%.*s", (int)(end - start), text + start);
       seccomp_cache_name (*profile, end - start, name);
-      if (seccomp_cache_load (cache_fd, name, *profile, end - start, prog) == 0)
+      if (*cache_fd < 0)
+        *cache_fd = seccomp_cache_open (root);
+      if (seccomp_cache_load (*cache_fd, name, *profile, end - start, prog) == 0)
         {
           struct carrel_error ignored;
           cleanup_free char *lean = xasprintf ("%.*snull%s", (int)start, text, text + end);

@@ -33,10 +33,11 @@ bool seccomp_uses_notify (const struct carrel_seccomp *sc);
 int seccomp_prepare (const struct carrel_seccomp *sc, const char *text, size_t text_len, int cache_fd,
                      struct seccomp_program *out, struct carrel_error *err);
 /* Parse a config.json text. Its seccomp profile is most of a default config's text: when the cache
- * holds the filter compiled from this very profile text, the profile is left out of the parse
- * (null in its place reads as absent; has_seccomp stays true) and *prog is that filter; otherwise
- * *prog stays empty. *profile: the profile's text (for seccomp_prepare), NULL when not found. */
-int seccomp_parse_config (const char *text, size_t len, const char *what, int cache_fd,
+ * of `root` holds the filter compiled from this very profile text, the profile is left out of the
+ * parse (null in its place reads as absent; has_seccomp stays true) and *prog is that filter;
+ * otherwise *prog stays empty. *profile: the profile's text (for seccomp_prepare), NULL when not
+ * found. The cache is opened into *cache_fd (when -1) only for a config with a profile. */
+int seccomp_parse_config (const char *text, size_t len, const char *what, const char *root, int *cache_fd,
                           struct carrel_spec **spec, struct seccomp_program *prog, char **profile,
                           struct carrel_error *err);
 /* <root>/.seccomp-cache, made if missing; -1 when it cannot be. */
