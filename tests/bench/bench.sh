@@ -88,9 +88,14 @@ cleanup() {
   if [ -n "$(find /sys/fs/cgroup -type d -name "$TAG-*" 2>/dev/null | head -1)" ]; then
     note "cgroups left behind: $(find /sys/fs/cgroup -type d -name "$TAG-*" | head -5 | tr '\n' ' ')"
   fi
+  # carrel's default cgroup parent (/carrel), when the bench made it (rmdir: only when empty).
+  for cg in $(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name carrel 2>/dev/null); do
+    grep -qxF "$cg" <<<"$CARREL_PARENTS_BEFORE" || rmdir "$cg" 2>/dev/null || true
+  done
   rm -rf "$STATE" "$B/bundles.$$" "$B/plans.$$"
   exit "$rc"
 }
+CARREL_PARENTS_BEFORE=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name carrel 2>/dev/null || true)
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

@@ -18,7 +18,16 @@ case $n in '' | *[!0-9]*) echo "soak: N must be a number, got '$n'" >&2; exit 2 
 work=$(mktemp -d /tmp/carrel-soak.XXXXXX)
 chmod 0755 "$work"
 root=$work/root
-trap 'rm -rf --one-file-system "$work"' EXIT
+parents_before=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name carrel 2>/dev/null || true)
+cleanup() {
+  local cg
+  rm -rf --one-file-system "$work"
+  # carrel's default cgroup parent (/carrel), when the soak made it (rmdir: only when empty).
+  for cg in $(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name carrel 2>/dev/null); do
+    grep -qxF "$cg" <<<"$parents_before" || rmdir "$cg" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
 CARREL_BUNDLE_CONFIG=template ./rootfs-examples/make-busybox-bundle.sh build/test-rootfs >/dev/null
 mkdir -p "$work/bundle"
 cp -a build/test-rootfs/rootfs "$work/bundle/rootfs"

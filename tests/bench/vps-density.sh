@@ -28,7 +28,13 @@ cleanup() {
   fi
   # Never into a disk still mounted (a failed destroy): those files are a VPS's.
   rm -rf --one-file-system "$work"
+  # carrel's default cgroup parent (/carrel), when this run made it (rmdir: only when empty).
+  local cg
+  for cg in $(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name carrel 2>/dev/null); do
+    grep -qxF "$cg" <<<"$parents_before" || rmdir "$cg" 2>/dev/null || true
+  done
 }
+parents_before=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name carrel 2>/dev/null || true)
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
