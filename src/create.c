@@ -269,26 +269,21 @@ init_state (struct create_ctx *c)
   st->status = CARREL_STATUS_CREATING;
 }
 
-/* Who reaps the container's init. The supervisor does, unless an engine's monitor (a subreaper
- * above us: conmon, the containerd shim) adopted the supervisor: engines wait for the init as
- * their own child, as they do with runc, so then the init is cloned as the monitor's child. A
- * foreground `run` always keeps the supervisor as the reaper: it needs the exit status. */
+/* The reaper for a supervisor the CLI has heard from (see reaper_for): its parent, from /proc. */
 static int
 choose_reaper (pid_t supervisor, bool foreground)
 {
   char path[64];
   cleanup_file FILE *f = NULL;
   char line[256];
-  const char *env = getenv ("CARREL_REAPER");
-  if (foreground || (env && strcmp (env, "supervisor") == 0))
-    return REAPER_SUPERVISOR;
-  if (env && strcmp (env, "monitor") == 0)
-    return REAPER_MONITOR;
+  int chosen = reaper_chosen (foreground);
+  if (chosen)
+    return chosen;
   snprintf (path, sizeof path, "/proc/%d/status", supervisor);
   f = fopen (path, "re");
   while (f && fgets (line, sizeof line, f))
     if (strncmp (line, "PPid:", 5) == 0)
-      return atoi (line + 5) > 1 ? REAPER_MONITOR : REAPER_SUPERVISOR;
+      return reaper_for_parent (atoi (line + 5));
   return REAPER_SUPERVISOR;
 }
 

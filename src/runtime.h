@@ -84,6 +84,10 @@ struct supervisor_config
 };
 
 __attribute__ ((noreturn)) void supervisor_main (struct supervisor_config *cfg);
+/* supervisor.c: the reaper (REAPER_*) by choice (a foreground run, CARREL_REAPER), or 0: then by
+ * who adopted the supervisor. */
+int reaper_chosen (bool foreground);
+int reaper_for_parent (pid_t supervisor_parent);
 
 /* namespaces.c */
 int ns_clone_flags (const struct carrel_spec *spec, int *flags, struct carrel_error *err);

@@ -363,18 +363,37 @@ move_self (char **tasks_files)
   return true;
 }
 
-/* Early mode: who reaps the init, decided here, as the CLI's choose_reaper does. Our first parent
- * was the middle of the double fork: once it is gone, we have been adopted, by a subreaper (an
- * engine's monitor: conmon, the containerd shim) or by init. */
-static int
-early_reaper (const struct supervisor_config *cfg)
+/* Who reaps the container's init. The supervisor does, unless an engine's monitor (a subreaper
+ * above us: conmon, the containerd shim) adopted the supervisor: engines wait for the init as
+ * their own child, as they do with runc, so then the init is cloned as the monitor's child. A
+ * foreground `run` always keeps the supervisor as the reaper: it needs the exit status.
+ * CARREL_REAPER=supervisor|monitor decides for tests and odd setups. 0: it depends on the parent. */
+int
+reaper_chosen (bool foreground)
 {
   const char *env = getenv ("CARREL_REAPER");
-  int fd;
-  if (cfg->foreground || (env && strcmp (env, "supervisor") == 0))
+  if (foreground || (env && strcmp (env, "supervisor") == 0))
     return REAPER_SUPERVISOR;
   if (env && strcmp (env, "monitor") == 0)
     return REAPER_MONITOR;
+  return 0;
+}
+
+int
+reaper_for_parent (pid_t supervisor_parent)
+{
+  return supervisor_parent > 1 ? REAPER_MONITOR : REAPER_SUPERVISOR;
+}
+
+/* Early mode: the reaper is decided here, not by the CLI. Our first parent was the middle of the
+ * double fork: once it is gone, we have been adopted. */
+static int
+early_reaper (const struct supervisor_config *cfg)
+{
+  int chosen = reaper_chosen (cfg->foreground);
+  int fd;
+  if (chosen)
+    return chosen;
   /* While it is our parent its pid cannot be reused: only then is the pidfd surely its. */
   fd = getppid () == cfg->middle_pid ? syscall (SYS_pidfd_open, cfg->middle_pid, 0) : -1;
   if (fd >= 0)
@@ -384,7 +403,7 @@ early_reaper (const struct supervisor_config *cfg)
         ;
       close (fd);
     }
-  return getppid () > 1 ? REAPER_MONITOR : REAPER_SUPERVISOR;
+  return reaper_for_parent (getppid ());
 }
 
 static void
