@@ -312,6 +312,57 @@ cg_rmdir (const char *dir, struct carrel_error *err)
     }
 }
 
+int
+cg_mkdir_path (const char *mount, const char *path, int *made,
+               int (*each) (const char *parent, const char *dir, struct carrel_error *err),
+               struct carrel_error *err)
+{
+  cleanup_free char *dir = xasprintf ("%s%s", mount, path);
+  char *p = dir + strlen (mount);
+  *made = 0;
+  while (p && *p)
+    {
+      char *next = strchr (p + 1, '/');
+      if (next)
+        *next = '\0';
+      if (mkdir (dir, 0755) == 0)
+        ++*made;
+      else if (errno != EEXIST)
+        return carrel_fail (err, errno, "create cgroup %s", dir);
+      else
+        *made = 0; /* raced with another create: count only the trailing ones made here */
+      if (each)
+        {
+          cleanup_free char *parent = xstrdup (dir);
+          *strrchr (parent, '/') = '\0';
+          if (each (parent, dir, err) < 0)
+            return -1;
+        }
+      if (next)
+        *next = '/';
+      p = next;
+    }
+  return 0;
+}
+
+int
+cg_rmdir_path (const char *mount, const char *path, int parents, struct carrel_error *err)
+{
+  cleanup_free char *dir = xasprintf ("%s%s", mount, path);
+  if (cg_rmdir (dir, err) < 0)
+    return -1;
+  for (int k = 0; k < parents; k++)
+    {
+      char *slash = strrchr (dir, '/');
+      if (slash == NULL || slash <= dir + strlen (mount))
+        break;
+      *slash = '\0';
+      if (rmdir (dir) < 0)
+        break; /* another container uses it */
+    }
+  return 0;
+}
+
 static void
 pids_add (pid_t **v, size_t *n, size_t *cap, pid_t p)
 {
@@ -628,24 +679,11 @@ cgroup_early_plan (const char *path, char ***tasks, int *unified_fd, int *unifie
   if (l->unified)
     {
       cleanup_free char *dir = xasprintf ("%s%s", l->unified, path);
-      for (char *p = dir + strlen (l->unified) + 1;; p++)
+      if (cg_mkdir_path (l->unified, path, unified_made, NULL, err) < 0)
         {
-          char saved = *p;
-          if (saved != '/' && saved != '\0')
-            continue;
-          *p = '\0';
-          if (mkdir (dir, 0755) == 0)
-            ++*unified_made;
-          else if (errno != EEXIST)
-            {
-              int e = errno;
-              cgroup_early_undo (path, *unified_made);
-              *unified_made = 0;
-              return carrel_fail (err, e, "create cgroup %s", dir);
-            }
-          *p = saved;
-          if (saved == '\0')
-            break;
+          cgroup_early_undo (path, *unified_made);
+          *unified_made = 0;
+          return -1;
         }
       *unified_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (*unified_fd < 0)
@@ -667,16 +705,8 @@ cgroup_early_undo (const char *path, int unified_made)
 {
   const struct cg_layout *l;
   struct carrel_error ignored;
-  if (unified_made <= 0 || cg_layout_get (&l, &ignored) < 0 || l->unified == NULL)
-    return;
-  cleanup_free char *dir = xasprintf ("%s%s", l->unified, path);
-  for (int k = 0; k < unified_made; k++)
-    {
-      char *slash = strrchr (dir, '/');
-      if (rmdir (dir) < 0 || slash == NULL || slash <= dir + strlen (l->unified))
-        break;
-      *slash = '\0';
-    }
+  if (unified_made > 0 && cg_layout_get (&l, &ignored) == 0 && l->unified)
+    cg_rmdir_path (l->unified, path, unified_made - 1, &ignored);
 }
 
 void

@@ -96,6 +96,14 @@ long long cg_read_key (const char *dir, const char *file, const char *key);
 long long cg_read_ll (const char *dir, const char *file);
 /* rmdir with retries (a dying cgroup stays busy a moment after its last process is gone). */
 int cg_rmdir (const char *dir, struct carrel_error *err);
+/* mkdir each component of `path` below hierarchy `mount`; *made: how many trailing components
+ * were made here (0: the leaf existed). `each`, if given, runs on every component once it exists
+ * (its parent is the previous one). Set *made also on failure. */
+int cg_mkdir_path (const char *mount, const char *path, int *made,
+                   int (*each) (const char *parent, const char *dir, struct carrel_error *err),
+                   struct carrel_error *err);
+/* cg_rmdir of `path` below `mount`, then of up to `parents` of its ancestors while they are empty. */
+int cg_rmdir_path (const char *mount, const char *path, int parents, struct carrel_error *err);
 /* The pids in dir/cgroup.procs. */
 int cg_read_pids (const char *dir, pid_t **pids, size_t *n, struct carrel_error *err);
 /* Signal every process listed in dir/cgroup.procs, repeated until none is left for SIGKILL. */

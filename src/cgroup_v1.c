@@ -60,44 +60,12 @@ v1_create (const struct cg_layout *l, const char *path, int *created, struct car
   *created = 0;
   for (size_t i = 0; i < n; i++)
     {
-      cleanup_free char *dir = dir_of (mounts[i], path);
-      char *p = dir + strlen (mounts[i]);
-      int made = 0;
-      /* mkdir each component below the mount, counting the ones made. */
-      while (p && *p)
-        {
-          char *next = strchr (p + 1, '/');
-          if (next)
-            *next = '\0';
-          if (mkdir (dir, 0755) == 0)
-            made++;
-          else if (errno != EEXIST)
-            {
-              int e = errno;
-              if (made > *created)
-                *created = made;
-              return carrel_fail (err, e, "create cgroup %s", dir);
-            }
-          else if (made > 0)
-            made = 0; /* raced with another create: count only the trailing ones we made */
-          /* Also for a joined cgroup someone made with an empty cpuset. */
-          if (mounts[i] == cpuset)
-            {
-              cleanup_free char *parent = xstrdup (dir);
-              *strrchr (parent, '/') = '\0';
-              if (cpuset_inherit (parent, dir, err) < 0)
-                {
-                  if (made > *created)
-                    *created = made;
-                  return -1;
-                }
-            }
-          if (next)
-            *next = '/';
-          p = next;
-        }
+      /* cpuset: also for a joined cgroup someone made with an empty cpuset. */
+      int made, r = cg_mkdir_path (mounts[i], path, &made, mounts[i] == cpuset ? cpuset_inherit : NULL, err);
       if (made > *created)
         *created = made;
+      if (r < 0)
+        return -1;
     }
   return 0;
 }
@@ -109,20 +77,8 @@ v1_remove (const struct cg_layout *l, const char *path, int parents, struct carr
   size_t n = all_mounts (l, mounts);
   int r = 0;
   for (size_t i = 0; i < n; i++)
-    {
-      cleanup_free char *dir = dir_of (mounts[i], path);
-      if (cg_rmdir (dir, err) < 0)
-        r = -1;
-      for (int k = 0; k < parents; k++)
-        {
-          char *slash = strrchr (dir, '/');
-          if (slash == NULL || slash <= dir + strlen (mounts[i]))
-            break;
-          *slash = '\0';
-          if (rmdir (dir) < 0)
-            break; /* another container uses it */
-        }
-    }
+    if (cg_rmdir_path (mounts[i], path, parents, err) < 0)
+      r = -1;
   return r;
 }
 

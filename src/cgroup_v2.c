@@ -78,19 +78,7 @@ v2_create (const struct cg_layout *l, const char *path, int *created, struct car
 static int
 v2_remove (const struct cg_layout *l, const char *path, int parents, struct carrel_error *err)
 {
-  cleanup_free char *dir = leaf (l, path);
-  if (cg_rmdir (dir, err) < 0)
-    return -1;
-  for (int k = 0; k < parents; k++)
-    {
-      char *slash = strrchr (dir, '/');
-      if (slash == NULL || slash <= dir + strlen (l->unified))
-        break;
-      *slash = '\0';
-      if (rmdir (dir) < 0)
-        break;
-    }
-  return 0;
+  return cg_rmdir_path (l->unified, path, parents, err);
 }
 
 static int
