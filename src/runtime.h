@@ -14,10 +14,9 @@
 /* A seccomp filter as the kernel takes it. */
 struct seccomp_program
 {
-  void *filter;        /* struct sock_filter[] */
-  size_t len;          /* bytes */
-  unsigned int flags;  /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
-  char cache_name[64]; /* its file in the cache (seccomp_prepare), "" when none */
+  void *filter;       /* struct sock_filter[] */
+  size_t len;         /* bytes */
+  unsigned int flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
 };
 
 struct init_config

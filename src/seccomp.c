@@ -388,7 +388,6 @@ seccomp_cache_load (int dirfd, const char *name, const char *text, size_t len, s
   memcpy (out->filter, data + sizeof h + len, h.bpf_len);
   out->len = h.bpf_len;
   out->flags = h.flags;
-  snprintf (out->cache_name, sizeof out->cache_name, "%s", name);
   return 0;
 }
 
@@ -465,10 +464,7 @@ seccomp_prepare (const struct carrel_seccomp *sc, const char *text, size_t text_
   if (compile_to_memory (sc, out, err) < 0)
     return -1;
   if (cacheable)
-    {
-      cache_store (cache_fd, name, text, text_len, out);
-      snprintf (out->cache_name, sizeof out->cache_name, "%s", name);
-    }
+    cache_store (cache_fd, name, text, text_len, out);
   return 0;
 }
 

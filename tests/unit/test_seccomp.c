@@ -342,7 +342,6 @@ cache_returns_a_filter_only_for_its_own_text (void **state)
   assert_true (fd >= 0);
   assert_int_equal (0, seccomp_prepare (&spec->linux_.seccomp, text, strlen (text), fd, &compiled, &err));
   seccomp_cache_name (text, strlen (text), name);
-  assert_string_equal (name, compiled.cache_name);
 
   assert_int_equal (0, seccomp_cache_load (fd, name, text, strlen (text), &cached));
   assert_int_equal (compiled.len, cached.len);
@@ -386,7 +385,6 @@ cache_keeps_no_notifying_profile (void **state)
   char name[SECCOMP_CACHE_NAME_MAX];
   int fd = seccomp_cache_open (root);
   assert_int_equal (0, seccomp_prepare (&spec->linux_.seccomp, text, strlen (text), fd, &compiled, &err));
-  assert_string_equal ("", compiled.cache_name);
   seccomp_cache_name (text, strlen (text), name);
   assert_int_equal (-1, seccomp_cache_load (fd, name, text, strlen (text), &cached));
   seccomp_program_free (&compiled);
