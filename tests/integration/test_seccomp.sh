@@ -19,8 +19,8 @@ test_rule_errno_ret_reaches_the_program() {
 
 # The filter compiled for a profile is cached under <root>/.seccomp-cache by the profile's text:
 # a second create of the same config, and exec, take it from there and leave the profile out of
-# the parse. With the entry corrupt or gone, they compile the profile anew. Every way, the process
-# gets the container's filter.
+# the parse: the entry is not written again (its inode stays). With the entry corrupt or gone,
+# they compile the profile anew. Every way, the process gets the container's filter.
 test_cached_filter_serves_create_and_exec_or_is_compiled_anew() {
   seccomp_set '{"defaultAction": "SCMP_ACT_ALLOW",
     "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 18}]}'
@@ -30,15 +30,19 @@ test_cached_filter_serves_create_and_exec_or_is_compiled_anew() {
   cached=$(cd "$TEST_ROOT/.seccomp-cache" && echo t*.bpf)
   assert_match "$cached" '^t[0-9a-f]{16}\.bpf$' "the one cache entry"
   local script='mkdir /made 2>&1; echo "rc=$?"; grep ^Seccomp: /proc/self/status'
+  local entry=$TEST_ROOT/.seccomp-cache/$cached inode
+  inode=$(stat -c %i "$entry")
   assert_exit 0 carrel exec "$ID" sh -c "$script"
   assert_contains "$LAST_OUT" "cross-device" "exec with the cached filter"
   ct_run_detached "$ID-2"
   assert_eq "$cached" "$(cd "$TEST_ROOT/.seccomp-cache" && echo t*.bpf)" "the cache after the second create"
+  assert_eq "$inode" "$(stat -c %i "$entry")" "the entry's inode after exec and a second create (taken, not rewritten)"
   assert_exit 0 carrel exec "$ID-2" sh -c "$script"
   assert_contains "$LAST_OUT" "cross-device" "a container created from the cache"
-  printf 'junk' >"$TEST_ROOT/.seccomp-cache/$cached"
+  printf 'junk' >"$entry"
   assert_exit 0 carrel exec "$ID" sh -c "$script"
   assert_contains "$LAST_OUT" "cross-device" "exec with a corrupt cache entry"
+  assert_ne "$inode" "$(stat -c %i "$entry")" "the corrupt entry, compiled and written anew"
   rm -rf "$TEST_ROOT/.seccomp-cache"
   assert_exit 0 carrel exec "$ID" sh -c "$script"
   assert_contains "$LAST_OUT" "cross-device" "exec without the cache"
