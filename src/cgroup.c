@@ -545,8 +545,8 @@ is_permission_error (int e)
 }
 
 int
-cgroup_create (const struct carrel_spec *spec, const char *id, bool rootless, struct cgroup **out,
-               struct carrel_error *err)
+cgroup_create (const struct carrel_spec *spec, const char *id, const char *path, bool rootless,
+               struct cgroup **out, struct carrel_error *err)
 {
   const struct cg_layout *l;
   const struct carrel_resources *res = spec->linux_.has_resources ? &spec->linux_.resources : NULL;
@@ -557,7 +557,9 @@ cgroup_create (const struct carrel_spec *spec, const char *id, bool rootless, st
   cg = xcalloc (1, sizeof *cg);
   cg->layout = l;
   cg->ops = ops_for (l);
-  if (resolve_path (l, spec->linux_.cgroups_path, id, &cg->path, err) < 0)
+  if (path)
+    cg->path = xstrdup (path);
+  else if (resolve_path (l, spec->linux_.cgroups_path, id, &cg->path, err) < 0)
     {
       cgroup_free (cg);
       return -1;

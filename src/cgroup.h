@@ -16,9 +16,10 @@ struct cgroup;
 /* Resolve linux.cgroupsPath (or the default "/carrel/<id>"), create what does not exist (an
  * existing cgroup is joined and remembered as not ours), apply linux.resources. On failure
  * nothing that was created is left. rootless: failures for lack of delegation become one
- * warning and *out is NULL. */
-int cgroup_create (const struct carrel_spec *spec, const char *id, bool rootless, struct cgroup **out,
-                   struct carrel_error *err);
+ * warning and *out is NULL. path: where, already resolved (cgroup_path_of_config), or NULL:
+ * from the config. */
+int cgroup_create (const struct carrel_spec *spec, const char *id, const char *path, bool rootless,
+                   struct cgroup **out, struct carrel_error *err);
 /* Put pid in every hierarchy of the cgroup. */
 int cgroup_enter (struct cgroup *cg, pid_t pid, struct carrel_error *err);
 /* How the supervisor starts the init in the cgroup at path without a cgroup.procs write: the v1

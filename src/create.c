@@ -62,7 +62,7 @@ struct create_ctx
 
   /* Early mode (see plan_early): the init is cloned while we make its cgroup. */
   bool early;
-  char *early_path;   /* the cgroup, as cgroup_create will make it */
+  char *early_path;   /* the cgroup's path, for cgroup_create too */
   char **cgroup_join; /* v1 tasks files the init writes "0" to */
   int unified_fd;     /* a hybrid host's cgroup2 side, made before the clone (clone3), or -1 */
   int unified_made;   /* directories made for it, until the cgroup owns them */
@@ -543,13 +543,9 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   init_sock = spawn (c, flags, err);
   if (init_sock < 0)
     goto out;
-  if (cgroup_create (c->spec, opts->id, unprivileged, &c->cgroup, err) < 0)
+  /* Early: where the init will join (resolved once, by plan_early). */
+  if (cgroup_create (c->spec, opts->id, c->early ? c->early_path : NULL, unprivileged, &c->cgroup, err) < 0)
     goto out;
-  if (c->cgroup && c->early && strcmp (cgroup_path (c->cgroup), c->early_path) != 0)
-    {
-      carrel_fail (err, EINVAL, "cgroup %s: expected at %s", cgroup_path (c->cgroup), c->early_path);
-      goto out;
-    }
   if (c->cgroup)
     {
       cgroup_count_made (c->cgroup, c->unified_made);

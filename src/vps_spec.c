@@ -136,7 +136,7 @@ vps_spec_probe_limits (const char *name, const char *config, struct carrel_error
   int rc;
   if (carrel_spec_load (config, &spec, err) < 0)
     return -1;
-  rc = cgroup_create (spec, id, false, &cg, &e);
+  rc = cgroup_create (spec, id, NULL, false, &cg, &e);
   carrel_spec_free (spec);
   if (rc == 0 && cg)
     {
