@@ -55,6 +55,8 @@ struct create_ctx
    * lock from create to start: no one else can see or start a created container). */
   bool run;
   bool start_at_once;
+  bool start_unasked;   /* init_config.start_unasked */
+  bool hooks_handshake; /* init_config.hooks_handshake */
 
   /* linux.seccomp's JSON text (seccomp_parse_config), and the filter cache. */
   char *profile;
@@ -342,6 +344,8 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
                                   .console_socket = c->console_sock,
                                   .system_console = c->opts->console_mode == CARREL_CONSOLE_SUPERVISOR,
                                   .start_at_once = c->start_at_once,
+                                  .start_unasked = c->start_unasked,
+                                  .hooks_handshake = c->hooks_handshake,
 
                                   .seccomp_prog = c->seccomp_prog.filter ? &c->seccomp_prog : NULL };
 
@@ -486,6 +490,10 @@ create_container (struct create_ctx *c, struct carrel_error *err)
     add_listen_env (&c->spec->process, opts->listen_fds);
   /* With a terminal, run sets the window size before the process may run. */
   c->start_at_once = c->run && !c->spec->process.terminal && !getenv ("CARREL_NO_START_AT_ONCE");
+  c->start_unasked
+      = c->start_at_once && c->spec->n_hooks[CARREL_HOOK_START_CONTAINER] == 0 && !opts->pid_file;
+  c->hooks_handshake = c->spec->n_hooks[CARREL_HOOK_PRESTART] || c->spec->n_hooks[CARREL_HOOK_CREATE_RUNTIME]
+                       || c->spec->n_hooks[CARREL_HOOK_CREATE_CONTAINER];
   if (ns_clone_flags (c->spec, &flags, err) < 0)
     return -1;
   if (c->spec->linux_.has_seccomp && c->seccomp_prog.filter == NULL)
@@ -606,19 +614,22 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   /* While the init builds its root. */
   c->st.pid_start = proc_start_time (c->init_pid);
   c->st.supervisor_start = proc_start_time (c->sup_pid);
-  if (sync_expect (init_sock, SYNC_HOOKS, msg, "set up the container", err) < 0)
-    goto out;
-  if (hooks_run (c->spec, CARREL_HOOK_PRESTART, state_json, err) < 0
-      || hooks_run (c->spec, CARREL_HOOK_CREATE_RUNTIME, state_json, err) < 0)
-    goto out;
+  if (c->hooks_handshake)
+    {
+      if (sync_expect (init_sock, SYNC_HOOKS, msg, "set up the container", err) < 0)
+        goto out;
+      if (hooks_run (c->spec, CARREL_HOOK_PRESTART, state_json, err) < 0
+          || hooks_run (c->spec, CARREL_HOOK_CREATE_RUNTIME, state_json, err) < 0)
+        goto out;
+    }
   if (fault_point ("create.after-hooks", err) < 0)
     goto out;
-  if (sync_send (init_sock, SYNC_HOOKS_DONE, 0, 0, state_json, err) < 0)
+  if (c->hooks_handshake && sync_send (init_sock, SYNC_HOOKS_DONE, 0, 0, state_json, err) < 0)
     goto out;
   if (sync_expect (init_sock, SYNC_CREATED, msg, "set up the container", err) < 0)
     goto out;
 
-  if (c->start_at_once)
+  if (c->start_at_once && !c->start_unasked)
     {
       cleanup_free char *start_state = hook_state_json (opts->id, "created", c->init_pid, c->bundle, c->spec);
       if (sync_send (init_sock, SYNC_START, 0, 0, start_state, err) < 0)

@@ -89,11 +89,14 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
     return -1;
 
   /* prestart and createRuntime run in the runtime's namespaces: the CLI runs them. */
-  if (sync_send (cfg->cli_sock, SYNC_HOOKS, 0, 0, NULL, err) < 0
-      || sync_expect (cfg->cli_sock, SYNC_HOOKS_DONE, msg, "createRuntime hooks", err) < 0)
-    return -1;
-  if (hooks_run (spec, CARREL_HOOK_CREATE_CONTAINER, msg->data, err) < 0)
-    return -1;
+  if (cfg->hooks_handshake)
+    {
+      if (sync_send (cfg->cli_sock, SYNC_HOOKS, 0, 0, NULL, err) < 0
+          || sync_expect (cfg->cli_sock, SYNC_HOOKS_DONE, msg, "createRuntime hooks", err) < 0)
+        return -1;
+      if (hooks_run (spec, CARREL_HOOK_CREATE_CONTAINER, msg->data, err) < 0)
+        return -1;
+    }
 
   if (fault_point ("init.before-pivot", err) < 0)
     return -1;
@@ -136,15 +139,18 @@ container_init (struct init_config *cfg)
       close (cfg->cli_sock);
       cfg->cli_sock = -1;
     }
-  if (sync_recv (cfg->start_at_once ? cfg->cli_sock : cfg->start_sock, msg, &err) < 0
-      || msg->type != SYNC_START)
-    _exit (1);
+  if (!cfg->start_unasked)
+    {
+      if (sync_recv (cfg->start_at_once ? cfg->cli_sock : cfg->start_sock, msg, &err) < 0
+          || msg->type != SYNC_START)
+        _exit (1);
+      hook_state = xstrdup (msg->data);
+    }
   if (cfg->cli_sock >= 0)
     {
       close (cfg->cli_sock);
       cfg->cli_sock = -1;
     }
-  hook_state = xstrdup (msg->data);
   /* From here on, the container lives on its own: a dying supervisor no longer takes it along. */
   prctl (PR_SET_PDEATHSIG, 0);
   if (fault_point ("init.after-start", &err) < 0)

@@ -47,6 +47,11 @@ struct init_config
   bool system_console;
   /* run: SYNC_START comes from the CLI right after SYNC_CREATED, not relayed by the supervisor. */
   bool start_at_once;
+  /* ... and does not come at all: nothing waits on it (no startContainer hook, no pid file). */
+  bool start_unasked;
+  /* SYNC_HOOKS / SYNC_HOOKS_DONE are exchanged only for prestart, createRuntime or
+   * createContainer hooks: without any, the round trip buys nothing. */
+  bool hooks_handshake;
 };
 
 __attribute__ ((noreturn)) void container_init (struct init_config *cfg);
