@@ -877,7 +877,9 @@ carrel_container_run (const struct carrel_create_options *opts, bool detach, int
     {
       close (c.dirfd);
       c.dirfd = -1;
-      r = container_delete_known (o.root, o.id, false, c.spec, c.sup_sock, err);
+      struct delete_known known = { .spec = c.spec, .state = &c.st, .cleaner_sock = c.sup_sock };
+      c.st.status = CARREL_STATUS_STOPPED;
+      r = container_delete_known (o.root, o.id, false, &known, err);
     }
 out:
   ctx_release (&c);

@@ -187,7 +187,7 @@ force_stop_unreadable (const char *id, int dirfd)
 int
 carrel_container_delete (const char *root, const char *id, bool force, struct carrel_error *err)
 {
-  return container_delete_known (root, id, force, NULL, -1, err);
+  return container_delete_known (root, id, force, NULL, err);
 }
 
 /* Empty the container's cgroup and remove it (a path of the user's is only emptied). */
@@ -220,16 +220,20 @@ run_poststop (const char *id, const struct carrel_state *st, const struct carrel
 }
 
 int
-container_delete_known (const char *root, const char *id, bool force, const struct carrel_spec *known,
-                        int cleaner_sock, struct carrel_error *err)
+container_delete_known (const char *root, const char *id, bool force, const struct delete_known *known,
+                        struct carrel_error *err)
 {
   cleanup_fd int dirfd = -1;
   struct carrel_state st;
   struct carrel_spec *spec = NULL;
+  const struct carrel_spec *hooks_spec = known ? known->spec : NULL;
+  int cleaner_sock = known ? known->cleaner_sock : -1;
   int r = -1;
   if (state_dir_open (root, id, LOCK_EX, &dirfd, err) < 0)
     return carrel_wrap (err, "delete");
-  if (state_read (dirfd, id, &st, err) < 0)
+  if (known && known->state)
+    carrel_state_copy (&st, known->state);
+  else if (state_read (dirfd, id, &st, err) < 0)
     {
       /* A corrupt state must not make a container undeletable. */
       if (!force)
@@ -265,8 +269,10 @@ container_delete_known (const char *root, const char *id, bool force, const stru
     struct carrel_error ignored;
     network_teardown_at (id, dirfd, &ignored);
   }
-  if (!known && load_state_spec (dirfd, &spec, err) < 0)
+  if (!hooks_spec && load_state_spec (dirfd, &spec, err) < 0)
     carrel_error_clear (err);
+  if (!hooks_spec)
+    hooks_spec = spec;
   if (cleaner_sock >= 0)
     {
       /* run: the supervisor empties and removes the cgroup while we remove the state, and says
@@ -277,17 +283,29 @@ container_delete_known (const char *root, const char *id, bool force, const stru
           carrel_wrap (err, "delete %s", id);
           goto out;
         }
-      while (poll (&p, 1, 2000) < 0 && errno == EINTR)
+      /* Let the supervisor hold the last reference to the removed directory: whoever drops it
+       * frees its block, and on a filesystem mounted with discard that waits for the disk. */
+      close (take_fd (&dirfd));
+      bool removed = false;
+      while ((r = poll (&p, 1, 2000)) < 0 && errno == EINTR)
         ;
-      if (st.cgroup_path && cgroup_exists (st.cgroup_path) && delete_cgroup (id, &st, err) < 0)
+      if (r > 0)
+        {
+          struct sync_msg *msg = xmalloc (sizeof *msg);
+          struct carrel_error ignored;
+          removed = sync_recv (cleaner_sock, msg, &ignored) == 0 && msg->type == SYNC_OK;
+          free (msg);
+        }
+      r = -1;
+      if (!removed && st.cgroup_path && cgroup_exists (st.cgroup_path) && delete_cgroup (id, &st, err) < 0)
         goto out;
-      if (known || spec)
-        run_poststop (id, &st, known ? known : spec, err);
+      if (hooks_spec)
+        run_poststop (id, &st, hooks_spec, err);
       r = 0;
       goto out;
     }
-  if (known || spec)
-    run_poststop (id, &st, known ? known : spec, err);
+  if (hooks_spec)
+    run_poststop (id, &st, hooks_spec, err);
   if (state_dir_remove (root, id, err) < 0)
     {
       carrel_wrap (err, "delete %s", id);

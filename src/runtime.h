@@ -147,11 +147,17 @@ char *hook_state_json (const char *id, const char *status, pid_t pid, const char
 /* create.c: talk to a running container's supervisor; read the config saved at create. */
 int ctl_connect (int dirfd, int *out, struct carrel_error *err);
 int load_state_spec (int dirfd, struct carrel_spec **spec, struct carrel_error *err);
-/* carrel_container_delete for a caller that has the container's config at hand (run): its
- * poststop hooks come from `known` instead of the state's copy. cleaner_sock (or -1): the
- * supervisor's socket; it removes the cgroup as it leaves (supervisor_config.remove_cgroup_at_exit)
- * and says so there. */
-int container_delete_known (const char *root, const char *id, bool force, const struct carrel_spec *known,
-                            int cleaner_sock, struct carrel_error *err);
+/* carrel_container_delete for a caller that has the container at hand (run, after the exit):
+ * the poststop hooks come from its config and the state from its memory, not from the files.
+ * cleaner_sock: the supervisor's socket; it removes the cgroup as it leaves
+ * (supervisor_config.remove_cgroup_at_exit) and says so there. */
+struct delete_known
+{
+  const struct carrel_spec *spec;
+  const struct carrel_state *state; /* the container has stopped */
+  int cleaner_sock;
+};
+int container_delete_known (const char *root, const char *id, bool force, const struct delete_known *known,
+                            struct carrel_error *err);
 
 #endif

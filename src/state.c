@@ -332,6 +332,25 @@ state_read (int dirfd, const char *id, struct carrel_state *st, struct carrel_er
   return 0;
 }
 
+static char *
+dup_or_null (const char *s)
+{
+  return s ? xstrdup (s) : NULL;
+}
+
+void
+carrel_state_copy (struct carrel_state *to, const struct carrel_state *from)
+{
+  *to = *from;
+  to->id = dup_or_null (from->id);
+  to->bundle = dup_or_null (from->bundle);
+  to->created = dup_or_null (from->created);
+  to->owner = dup_or_null (from->owner);
+  to->annotations_json = dup_or_null (from->annotations_json);
+  to->cgroup_path = dup_or_null (from->cgroup_path);
+  to->finished = dup_or_null (from->finished);
+}
+
 void
 carrel_state_free (struct carrel_state *st)
 {

@@ -10,9 +10,9 @@
 #include <malloc.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -40,6 +40,7 @@ struct supervisor
   bool committed; /* the CLI finished create: the container is ours to keep */
   bool started;
   bool exited;
+  bool cleaned; /* clean_up_for_cli ran */
   int wait_status;
   int listen_fd;
   int clients[MAX_CLIENTS];
@@ -88,6 +89,13 @@ static bool
 start_owed (const struct supervisor *s)
 {
   return s->cfg->init.start_at_once && !s->started && s->cfg->cli_sock >= 0;
+}
+
+/* A foreground run: the CLI that waits deletes the container, and we remove the cgroup meanwhile. */
+static bool
+cleans_after_cli (const struct supervisor *s)
+{
+  return s->cfg->remove_cgroup_at_exit && s->committed && s->cfg->init.cgroup_path;
 }
 
 /* Every connected client hears of the exit: `run` may not have asked yet, and we leave now. */
@@ -198,6 +206,34 @@ handle_message (struct supervisor *s, int i)
   free (msg);
 }
 
+/* A foreground run's last step, as soon as the init is gone and the CLI has heard: the CLI
+ * removes the state meanwhile and waits for our OK. */
+static void
+clean_up_for_cli (struct supervisor *s)
+{
+  struct supervisor_config *cfg = s->cfg;
+  struct carrel_error err;
+  struct stat dir;
+  if (s->cleaned || !cleans_after_cli (s))
+    return;
+  s->cleaned = true;
+  if (fault_point ("supervisor.before-cgroup-removal", &err) < 0)
+    _exit (1);
+  /* An init of its own pid namespace takes every process of it along before it can be reaped:
+   * its cgroup is empty, unless something joined it from outside; then the rmdir fails. */
+  if (!(cfg->init.new_ns_flags & CLONE_NEWPID)
+      || cgroup_remove_path (cfg->init.cgroup_path, cfg->init.cgroup_owned, &err) < 0)
+    {
+      cgroup_signal_all (cfg->init.cgroup_path, SIGKILL, &err);
+      cgroup_remove_path (cfg->init.cgroup_path, cfg->init.cgroup_owned, &err);
+    }
+  if (cfg->cli_sock >= 0)
+    sync_send (cfg->cli_sock, SYNC_OK, 0, 0, NULL, &err);
+  /* For a CLI that died before its delete; usually the directory is gone (no links) by now. */
+  if (s->exited && fstat (cfg->state_dirfd, &dir) == 0 && dir.st_nlink > 0)
+    state_write_exit (cfg->state_dirfd, s->wait_status, &err);
+}
+
 static void
 reap (struct supervisor *s)
 {
@@ -211,13 +247,17 @@ reap (struct supervisor *s)
       s->exited = true;
       s->wait_status = status;
       /* An abandoned create has no container to report on; its state directory is being
-       * removed (by the CLI, or by a delete --force racing us). */
-      if (s->committed)
+       * removed (by the CLI, or by a delete --force racing us). A foreground run's CLI removes it
+       * as soon as it hears, so it hears first: the record is written as we leave (cleans_after_cli). */
+      if (s->committed && !cleans_after_cli (s))
         state_write_exit (s->cfg->state_dirfd, status, &err);
 
       if (fault_point ("supervisor.after-exit-record", &err) < 0)
         _exit (1);
       announce_exit (s);
+      /* A CLI still owed its start report hears of the exit after it: clean up after that. */
+      if (!start_owed (s))
+        clean_up_for_cli (s);
     }
 }
 
@@ -650,17 +690,7 @@ supervisor_main (struct supervisor_config *cfg)
   loop (&s, sigfd);
   if (s.console)
     sup_console_close (s.console);
-  if (cfg->remove_cgroup_at_exit && s.committed && cfg->init.cgroup_path)
-    {
-      /* The CLI we just woke goes first: it has the state to remove meanwhile, on a busy CPU. */
-      setpriority (PRIO_PROCESS, 0, 19);
-      if (fault_point ("supervisor.before-cgroup-removal", &err) < 0)
-        _exit (1);
-      cgroup_signal_all (cfg->init.cgroup_path, SIGKILL, &err);
-      cgroup_remove_path (cfg->init.cgroup_path, cfg->init.cgroup_owned, &err);
-      if (cfg->cli_sock >= 0)
-        sync_send (cfg->cli_sock, SYNC_OK, 0, 0, NULL, &err);
-    }
+  clean_up_for_cli (&s);
   maybe_restart (&s);
 
   /* Let waiting clients read the exit before we go. _exit skips LeakSanitizer's check at exit:

@@ -38,6 +38,7 @@ struct carrel_state
   bool supervisor_alive;
 };
 void carrel_state_free (struct carrel_state *st);
+void carrel_state_copy (struct carrel_state *to, const struct carrel_state *from);
 
 /* Who holds a terminal's pty master: the --console-socket (or `run`), or the supervisor, which
  * serves it on <state dir>/console.sock with a ring buffer and a log (src/supervisor_console.c). */
