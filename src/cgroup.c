@@ -279,12 +279,18 @@ sleep_ms (long ms)
     ;
 }
 
-/* Children first: a container with a delegated cgroup may have made sub-cgroups. */
+/* Children first: a container with a delegated cgroup may have made sub-cgroups. Usually it has
+ * none: the rmdir alone, for reading a cgroup directory lists all its control files. */
 static int
 rmdir_tree (const char *dir, int depth)
 {
-  DIR *d = depth < 16 ? opendir (dir) : NULL;
+  DIR *d;
   struct dirent *e;
+  if (rmdir (dir) == 0)
+    return 0;
+  if (errno != EBUSY && errno != ENOTEMPTY)
+    return -1;
+  d = depth < 16 ? opendir (dir) : NULL;
   while (d && (e = readdir (d)))
     {
       if (e->d_type != DT_DIR || strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
@@ -700,6 +706,14 @@ cgroup_early_plan (const char *path, char ***tasks, int *unified_fd, int *unifie
   for (size_t i = 0; i < l->n_v1; i++)
     (*tasks)[i] = xasprintf ("%s%s/tasks", l->v1[i].mount, path);
   return 0;
+}
+
+bool
+cgroup_early_wanted (void)
+{
+  const struct cg_layout *l;
+  struct carrel_error ignored;
+  return cg_layout_get (&l, &ignored) == 0 && l->mode == CG_MODE_V1 && l->n_v1 > 0;
 }
 
 void
