@@ -31,6 +31,8 @@ int cgroup_enter (struct cgroup *cg, pid_t pid, struct carrel_error *err);
 int cgroup_early_plan (const char *path, char ***tasks, int *unified_fd, int *unified_made,
                        struct carrel_error *err);
 void cgroup_early_undo (const char *path, int unified_made);
+/* Early mode applies: v1 hierarchies to join (cgroup_early_plan makes no list without them). */
+bool cgroup_early_wanted (void);
 /* What cgroup_early_plan made belongs to the cgroup: removed with it. */
 void cgroup_count_made (struct cgroup *cg, int made);
 int cgroup_self_move_plan (const char *path, char ***enter, char ***leave, int *clone_fd,

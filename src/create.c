@@ -64,10 +64,7 @@ struct create_ctx
 
   /* Early mode (see plan_early): the init is cloned while we make its cgroup. */
   bool early;
-  char *early_path;   /* the cgroup's path, for cgroup_create too */
-  char **cgroup_join; /* v1 tasks files the init writes "0" to */
-  int unified_fd;     /* a hybrid host's cgroup2 side, made before the clone (clone3), or -1 */
-  int unified_made;   /* directories made for it, until the cgroup owns them */
+  char *early_path; /* the cgroup's path, for cgroup_create too */
 };
 
 static void
@@ -86,12 +83,9 @@ ctx_release (struct create_ctx *c)
 
   if (c->console_sup >= 0)
     close (c->console_sup);
-  if (c->unified_fd >= 0)
-    close (c->unified_fd);
   if (c->cache_fd >= 0)
     close (c->cache_fd);
   free (c->profile);
-  free_strv (c->cgroup_join);
   free (c->early_path);
   cgroup_free (c->cgroup);
   seccomp_program_free (&c->seccomp_prog);
@@ -164,10 +158,9 @@ ctx_abort (struct create_ctx *c)
   if (c->network_done)
     network_teardown_at (c->opts->id, c->dirfd, &ignored);
 
+  /* Early: a cgroup2 side the supervisor made and we never counted is the supervisor's to undo. */
   if (c->cgroup)
     cgroup_destroy (c->cgroup, &ignored);
-  else if (c->unified_made > 0)
-    cgroup_early_undo (c->early_path, c->unified_made);
   if (c->dirfd >= 0)
     state_dir_remove (c->opts->root, c->opts->id, &ignored);
 }
@@ -377,9 +370,8 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
   if (c->early)
     {
       sc.early = true;
+      sc.early_path = c->early_path;
       sc.foreground = c->opts->foreground_run;
-      sc.cgroup_fd = c->unified_fd;
-      sc.init.cgroup_join = c->cgroup_join;
     }
 
   sc.remove_cgroup_at_exit = c->run && c->opts->foreground_run && !c->opts->keep;
@@ -448,6 +440,25 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
   return cli_init[0];
 }
 
+/* The init works on its own before GO (init.c): if it failed meanwhile, what went wrong in the
+ * CLI afterwards (a send to a closed socket, say) is a consequence. Its own error, when it sent one, is the one to report. */
+static void
+prefer_init_error (int init_sock, struct carrel_error *err)
+{
+  struct pollfd p = { .fd = init_sock, .events = POLLIN };
+  struct sync_msg *msg;
+  struct carrel_error ignored;
+  if (poll (&p, 1, 0) <= 0)
+    return;
+  msg = xmalloc (sizeof *msg);
+  if (sync_recv (init_sock, msg, &ignored) == 0 && msg->type == SYNC_ERROR)
+    {
+      carrel_error_clear (err);
+      carrel_fail (err, msg->errno_value, "%s", msg->data);
+    }
+  free (msg);
+}
+
 /* Early mode: clone the init at once and let it join the cgroup we make meanwhile, instead of
  * cloning it into a finished cgroup. The clone (namespaces: ~0.7 ms) and the cgroup (v1: ten
  * hierarchies, ~0.6 ms) then overlap. It needs the init to write its own v1 tasks files, so a
@@ -464,9 +475,7 @@ plan_early (struct create_ctx *c, int flags, bool unprivileged, struct carrel_er
       carrel_error_clear (err); /* cgroup_create tells, if it is wrong */
       return 0;
     }
-  if (cgroup_early_plan (c->early_path, &c->cgroup_join, &c->unified_fd, &c->unified_made, err) < 0)
-    return -1;
-  c->early = c->cgroup_join != NULL;
+  c->early = cgroup_early_wanted ();
   return 0;
 }
 
@@ -531,19 +540,13 @@ create_container (struct create_ctx *c, struct carrel_error *err)
       c->console_peer = sp[0];
       c->console_sock = sp[1];
     }
+  /* The id first: everything named after it comes after. */
   if (state_dir_create (opts->root, opts->id, &c->dirfd, err) < 0)
     return -1;
-
   init_state (c);
 
-  if (write_file_atomic (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0
-      || state_write (c->dirfd, &c->st, err) < 0)
-    goto out;
-  if (fault_point ("create.after-state-dir", err) < 0)
-    goto out;
-
-  /* The supervisor starts up (two forks) while we make the cgroup: they take about as long.
-   * The layout is read first, so that neither reads it again. */
+  /* The supervisor starts up (two forks and the clone) while we write the state and make the
+   * cgroup. The layout is read first, so that neither reads it again. */
   cgroup_version ();
   unprivileged = geteuid () != 0 || in_user_namespace ();
   if (plan_early (c, flags, unprivileged, err) < 0)
@@ -551,13 +554,16 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   init_sock = spawn (c, flags, err);
   if (init_sock < 0)
     goto out;
+  if (write_file_atomic (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0
+      || state_write (c->dirfd, &c->st, err) < 0)
+    goto out;
+  if (fault_point ("create.after-state-dir", err) < 0)
+    goto out;
   /* Early: where the init will join (resolved once, by plan_early). */
   if (cgroup_create (c->spec, opts->id, c->early ? c->early_path : NULL, unprivileged, &c->cgroup, err) < 0)
     goto out;
   if (c->cgroup)
     {
-      cgroup_count_made (c->cgroup, c->unified_made);
-      c->unified_made = 0;
       c->st.cgroup_path = xstrdup (cgroup_path (c->cgroup));
       c->st.cgroup_owned = cgroup_owned (c->cgroup);
       if (state_write (c->dirfd, &c->st, err) < 0)
@@ -583,9 +589,16 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   }
   c->init_pid = msg->pid;
   in_cgroup = strcmp (msg->data, "in-cgroup") == 0;
-  /* Early: born in the cgroup2 side (or there is none): the init steps into the v1 ones. */
-  if (c->early && c->cgroup && strcmp (msg->data, "born") == 0)
-    in_cgroup = join_cgroup = true;
+  if (c->early && c->cgroup)
+    {
+      /* Early: "born:N" or "made:N", N the cgroup2 directories the supervisor made (they are the
+       * container's); born in the cgroup2 side (or there is none): the init steps into the v1 ones. */
+      const char *made = strchr (msg->data, ':');
+      cgroup_count_made (c->cgroup, made ? atoi (made + 1) : 0);
+      c->st.cgroup_owned = cgroup_owned (c->cgroup);
+      if (strncmp (msg->data, "born:", 5) == 0)
+        in_cgroup = join_cgroup = true;
+    }
   c->st.pid = msg->pid;
 
   c->st.supervisor_pid = c->sup_pid;
@@ -650,6 +663,8 @@ out:
   free (msg);
   if (r < 0)
     {
+      if (init_sock >= 0)
+        prefer_init_error (init_sock, err);
       ctx_abort (c);
       return carrel_wrap (err, "create %s", opts->id);
     }
@@ -662,7 +677,7 @@ ctx_init (struct create_ctx *c, const struct carrel_create_options *opts)
   memset (c, 0, sizeof *c);
   c->opts = opts;
   c->dirfd = c->sup_sock = c->console_sock = c->console_peer = c->console_sup = c->master = -1;
-  c->unified_fd = c->cache_fd = -1;
+  c->cache_fd = -1;
 }
 
 int

@@ -27,57 +27,128 @@ join_session_keyring (const char *id, struct carrel_error *err)
   return 0;
 }
 
-static int
-join_cgroup (char **tasks_files, struct carrel_error *err)
+/* What needs no word from the runtime: namespaces joined by path, the keyring, the root and its
+ * first mounts (mounts_before_cgroup). Mostly this runs as soon as we exist, while the CLI makes
+ * our cgroup (setup_before_go); otherwise once GO came. */
+/* Early mode: the v1 tasks files, opened before GO if the CLI has made them by then (the path
+ * walks then leave the join); those still missing are opened at the join. */
+static int *
+open_tasks (char **tasks_files)
 {
-  for (char **f = tasks_files; *f; f++)
-    if (write_file_at (AT_FDCWD, *f, "0", 1, err) < 0)
-      return carrel_wrap (err, "join the container's cgroup");
+  size_t n = 0;
+  int *fds;
+  while (tasks_files && tasks_files[n])
+    n++;
+  fds = xcalloc (n + 1, sizeof *fds);
+  for (size_t i = 0; i < n; i++)
+    fds[i] = open (tasks_files[i], O_WRONLY | O_CLOEXEC);
+  return fds;
+}
+
+static int
+join_cgroup (char **tasks_files, int *fds, struct carrel_error *err)
+{
+  for (size_t i = 0; tasks_files[i]; i++)
+    {
+      cleanup_fd int fd = fds && fds[i] >= 0 ? fds[i] : open (tasks_files[i], O_WRONLY | O_CLOEXEC);
+      if (fds)
+        fds[i] = -1;
+      if (fd < 0)
+        return carrel_fail (err, errno, "join the container's cgroup: open %s", tasks_files[i]);
+      if (write (fd, "0", 1) != 1)
+        return carrel_fail (err, errno, "join the container's cgroup: write %s", tasks_files[i]);
+    }
   return 0;
+}
+
+static void
+close_tasks (int *fds, char **tasks_files)
+{
+  for (size_t i = 0; fds && tasks_files && tasks_files[i]; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+  free (fds);
+}
+
+/* The first steps wait for nothing from the runtime unless a new user namespace waits for its id
+ * maps, or a namespace joined by path would hide the host's cgroup hierarchies from the join. */
+static bool
+setup_before_go (const struct init_config *cfg)
+{
+  const struct carrel_namespace *mnt = carrel_spec_namespace (cfg->spec, CLONE_NEWNS);
+  const struct carrel_namespace *user = carrel_spec_namespace (cfg->spec, CLONE_NEWUSER);
+  return !(cfg->new_ns_flags & CLONE_NEWUSER) && !(mnt && mnt->path) && !(user && user->path);
+}
+
+static int
+setup_own (struct init_config *cfg, bool join_paths, int *rootfd, size_t *mounted, struct carrel_error *err)
+{
+  const struct carrel_spec *spec = cfg->spec;
+  if (join_paths && ns_join_paths (spec, err) < 0)
+    return -1;
+  if (!cfg->no_new_keyring && join_session_keyring (cfg->id, err) < 0)
+    return -1;
+  if (!(cfg->new_ns_flags & CLONE_NEWNS) && !carrel_spec_namespace (spec, CLONE_NEWNS))
+    return carrel_fail (err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+  if (fault_point ("init.before-mounts", err) < 0)
+    return -1;
+  if (rootfs_prepare (cfg, err) < 0)
+    return -1;
+  *rootfd = open (cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (*rootfd < 0)
+    return carrel_fail (err, errno, "open rootfs %s", cfg->rootfs);
+  *mounted = mounts_before_cgroup (spec);
+  return mounts_apply (cfg, *rootfd, 0, *mounted, err);
 }
 
 static int
 setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel_error *err)
 {
   const struct carrel_spec *spec = cfg->spec;
-  bool new_mnt = cfg->new_ns_flags & CLONE_NEWNS;
+  bool own_first = setup_before_go (cfg);
   cleanup_fd int rootfd = -1;
+  size_t mounted = 0;
+  int *tasks_fds = NULL;
 
-  /* The CLI has written our id maps when this arrives; it carries the state for the hooks. */
+  /* Our exe is the carrel binary until execve: keep /proc/<pid>/exe out of reach of anything in
+   * the container (exec into a created container, CVE-2019-5736 class). execve resets it. An
+   * unprivileged caller writes our uid_map first, which a non-dumpable process's /proc does not
+   * allow. */
+  if (own_first)
+    {
+      prctl (PR_SET_DUMPABLE, 0);
+      if (setup_own (cfg, true, &rootfd, &mounted, err) < 0)
+        return -1;
+      if (cfg->cgroup_join)
+        tasks_fds = open_tasks (cfg->cgroup_join);
+    }
+  /* The CLI has made our cgroup and written our id maps when this arrives; it carries the state
+   * for the hooks. */
   if (sync_expect (cfg->cli_sock, SYNC_GO, msg, "wait for the runtime", err) < 0)
     return -1;
-  /* Our exe is the carrel binary until execve: keep /proc/<pid>/exe out of reach of anything in
-   * the container (exec into a created container, CVE-2019-5736 class). Only now: an unprivileged
-   * caller had to write our uid_map, which a non-dumpable process's /proc does not allow.
-   * execve resets it. */
-  prctl (PR_SET_DUMPABLE, 0);
-
-  if (cfg->new_ns_flags & CLONE_NEWUSER)
-    {
-      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
-        return carrel_fail (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
-    }
+  if (!own_first)
+    prctl (PR_SET_DUMPABLE, 0);
+  if ((cfg->new_ns_flags & CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return carrel_fail (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
   /* Early mode: the CLI made our cgroup while we started; step into its v1 hierarchies (before
-   * any namespace join, while we are the host's root, and before the cgroup namespace). */
-  if (msg->pid == SYNC_GO_JOIN_CGROUP && cfg->cgroup_join && join_cgroup (cfg->cgroup_join, err) < 0)
+   * the cgroup namespace, and before any namespace join when we waited for GO). */
+  if (msg->pid == SYNC_GO_JOIN_CGROUP && cfg->cgroup_join)
+    {
+      int r = join_cgroup (cfg->cgroup_join, tasks_fds, err);
+      close_tasks (tasks_fds, cfg->cgroup_join);
+      tasks_fds = NULL;
+      if (r < 0)
+        return -1;
+    }
+  close_tasks (tasks_fds, cfg->cgroup_join);
+  if (!own_first && ns_join_paths (spec, err) < 0)
     return -1;
-  if (ns_join_paths (spec, err) < 0)
-    return -1;
+  /* In our cgroup by now: the namespace's root is the container's cgroup. */
   if ((cfg->new_ns_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     return carrel_fail (err, errno, "create cgroup namespace");
-
-  if (!cfg->no_new_keyring && join_session_keyring (cfg->id, err) < 0)
+  if (!own_first && setup_own (cfg, false, &rootfd, &mounted, err) < 0)
     return -1;
-  if (!new_mnt && !carrel_spec_namespace (spec, CLONE_NEWNS))
-    return carrel_fail (err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
-  if (fault_point ("init.before-mounts", err) < 0)
-    return -1;
-  if (rootfs_prepare (cfg, err) < 0)
-    return -1;
-  rootfd = open (cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0)
-    return carrel_fail (err, errno, "open rootfs %s", cfg->rootfs);
-  if (mounts_apply (cfg, rootfd, err) < 0)
+  if (mounts_apply (cfg, rootfd, mounted, spec->n_mounts, err) < 0)
     return -1;
   if (devices_setup (cfg, rootfd, err) < 0)
     return -1;

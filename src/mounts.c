@@ -378,11 +378,36 @@ mount_one (const struct init_config *cfg, int rootfd, const struct carrel_mount 
   return 0;
 }
 
+/* Filesystems whose mount opens no device and reads no cgroup: the leading run of them in the
+ * config is mounted before the init is in its cgroup (init.c), so that this work overlaps with
+ * the CLI's making of the cgroup. A block device or a bind is mounted in the cgroup, whose
+ * devices rules apply to it, as before. */
+static const char *const cgroup_free_types[] = { "proc", "tmpfs", "devpts", "mqueue", "sysfs" };
+
+size_t
+mounts_before_cgroup (const struct carrel_spec *spec)
+{
+  size_t n = 0;
+  for (; n < spec->n_mounts; n++)
+    {
+      const struct carrel_mount *m = &spec->mounts[n];
+      bool free_type = false;
+      for (size_t t = 0; m->type && t < ARRAY_SIZE (cgroup_free_types); t++)
+        free_type = free_type || strcmp (m->type, cgroup_free_types[t]) == 0;
+      for (size_t o = 0; free_type && o < m->n_options; o++)
+        if (strcmp (m->options[o], "bind") == 0 || strcmp (m->options[o], "rbind") == 0)
+          free_type = false;
+      if (!free_type || idmap_mount_wanted (m))
+        break;
+    }
+  return n;
+}
+
 int
-mounts_apply (const struct init_config *cfg, int rootfd, struct carrel_error *err)
+mounts_apply (const struct init_config *cfg, int rootfd, size_t from, size_t to, struct carrel_error *err)
 {
   const struct carrel_spec *spec = cfg->spec;
-  for (size_t i = 0; i < spec->n_mounts; i++)
+  for (size_t i = from; i < to && i < spec->n_mounts; i++)
     if (mount_one (cfg, rootfd, &spec->mounts[i], err) < 0)
       return -1;
   return 0;

@@ -33,9 +33,9 @@ struct init_config
   bool no_new_keyring;     /* keep the caller's session keyring instead of joining _ses.<id> */
   const char *cgroup_path; /* relative to the hierarchy roots, NULL without a cgroup */
   bool cgroup_owned;       /* carrel made it (a forced delete may remove it) */
-  /* Early mode (create.c): the v1 tasks files the init writes "0" to when GO says so. */
+  /* Early mode (create.c): the v1 tasks files the init writes "0" to when GO says so (a write
+   * for one's own single thread skips the RCU grace period any other tasks write waits for). */
   char **cgroup_join;
-
   /* linux.seccomp compiled by the CLI before the fork (seccomp.c); NULL: compile at load. */
   const struct seccomp_program *seccomp_prog;
 
@@ -71,6 +71,7 @@ struct supervisor_config
   /* Early mode: clone the init at once, before the CLI has made the cgroup; the init joins it
    * (init_config.cgroup_join) and the reaper is decided here (middle_pid: the fork between). */
   bool early;
+  const char *early_path; /* early: the cgroup's path; the supervisor makes the cgroup2 side */
   bool foreground;
   /* A foreground run that deletes the container: once the init has gone and the waiting CLI has
    * heard, empty and remove the cgroup while the CLI removes the state (lifecycle.c). */
@@ -108,7 +109,9 @@ int idmap_write (pid_t pid, const struct carrel_spec *spec, struct carrel_error 
 
 /* rootfs.c / mounts.c / devices.c, in the init's mount namespace. */
 int rootfs_prepare (const struct init_config *cfg, struct carrel_error *err);
-int mounts_apply (const struct init_config *cfg, int rootfd, struct carrel_error *err);
+size_t mounts_before_cgroup (const struct carrel_spec *spec);
+int mounts_apply (const struct init_config *cfg, int rootfd, size_t from, size_t to,
+                  struct carrel_error *err);
 int devices_setup (const struct init_config *cfg, int rootfd, struct carrel_error *err);
 int rootfs_pivot (const struct init_config *cfg, struct carrel_error *err);
 int rootfs_finish (const struct init_config *cfg, struct carrel_error *err);

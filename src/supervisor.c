@@ -47,6 +47,7 @@ struct supervisor
   bool waiting[MAX_CLIENTS];
   bool monitor_reaps;
   int init_pidfd;
+  int unified_made;            /* early: cgroup2 directories made for the clone (cgroup_early_plan) */
   struct sup_console *console; /* CARREL_CONSOLE_SUPERVISOR only */
   struct sync_msg scratch;
 };
@@ -556,6 +557,7 @@ supervisor_main (struct supervisor_config *cfg)
   int sigfd;
   pid_t pid;
   bool moved_self, into_cgroup, entered_cgroup;
+  char born[32] = "";
 
   s.cfg = cfg;
 
@@ -578,7 +580,13 @@ supervisor_main (struct supervisor_config *cfg)
   if (sync_send (cfg->cli_sock, SYNC_HELLO, 0, getpid (), NULL, &err) < 0)
     _exit (1);
   if (cfg->early)
-    s.monitor_reaps = early_reaper (cfg) == REAPER_MONITOR;
+    {
+      s.monitor_reaps = early_reaper (cfg) == REAPER_MONITOR;
+      /* A hybrid host's cgroup2 side, for clone3; the CLI makes the v1 side meanwhile. */
+      if (cgroup_early_plan (cfg->early_path, &cfg->init.cgroup_join, &cfg->cgroup_fd, &s.unified_made, &err)
+          < 0)
+        goto fail;
+    }
   else
     {
       if (sync_expect (cfg->cli_sock, SYNC_MODE, &s.scratch, "supervisor", &err) < 0)
@@ -656,16 +664,23 @@ supervisor_main (struct supervisor_config *cfg)
   close (cfg->init_start_sock);
   if (cfg->console_fd >= 0)
     s.console = sup_console_open (cfg->console_fd, cfg->state_dirfd, cfg->console_log);
-  /* Early: the init is in the cgroup2 side (if the host has one); it joins the v1 ones itself. */
+  /* Early: the init is in the cgroup2 side (if the host has one); it joins the v1 ones itself.
+   * The CLI learns how many cgroup2 directories we made: they are the container's to remove. */
   if (cfg->early)
-    entered_cgroup = cfg->cgroup_fd < 0 || into_cgroup;
-  if (sync_send (cfg->cli_sock, SYNC_PID, 0, pid, entered_cgroup ? (cfg->early ? "born" : "in-cgroup") : NULL,
-                 &err)
-          < 0
+    {
+      entered_cgroup = cfg->cgroup_fd < 0 || into_cgroup;
+      snprintf (born, sizeof born, "%s:%d", entered_cgroup ? "born" : "made", s.unified_made);
+    }
+  else if (entered_cgroup)
+    snprintf (born, sizeof born, "in-cgroup");
+  if (sync_send (cfg->cli_sock, SYNC_PID, 0, pid, born, &err) < 0
       || (cfg->early && sync_expect (cfg->cli_sock, SYNC_MODE, &s.scratch, "supervisor", &err) < 0))
     {
+      /* The CLI is gone before it made the cgroup: what we made is ours to undo. */
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);
+      if (cfg->early)
+        cgroup_early_undo (cfg->early_path, s.unified_made);
       _exit (1);
     }
   if (cfg->early && s.scratch.data[0])
@@ -702,5 +717,7 @@ supervisor_main (struct supervisor_config *cfg)
 
 fail:
   sync_send_error (cfg->cli_sock, &err);
+  if (cfg->early)
+    cgroup_early_undo (cfg->early_path, s.unified_made);
   _exit (1);
 }
