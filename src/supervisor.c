@@ -256,9 +256,15 @@ reap (struct supervisor *s)
       if (fault_point ("supervisor.after-exit-record", &err) < 0)
         _exit (1);
       announce_exit (s);
-      /* A CLI still owed its start report hears of the exit after it: clean up after that. */
+      /* A CLI still owed its start report hears of the exit after it: clean up after that.
+       * A socket's wake-up is a sync one: the CLI we just woke waits on our CPU for us to sleep,
+       * and the cgroup removal would keep it waiting. Yield first: its state removal, then ours. */
       if (!start_owed (s))
-        clean_up_for_cli (s);
+        {
+          if (cleans_after_cli (s))
+            sched_yield ();
+          clean_up_for_cli (s);
+        }
     }
 }
 
