@@ -104,6 +104,32 @@ test_run_returns_with_its_cgroup_removed() {
   done
 }
 
+# A container's cgroup with a cgroup below it (a delegated subtree, made here from the host): the
+# removal finds the child when the rmdir alone fails, and removes both, at delete and at the end
+# of a foreground run.
+test_cgroup_with_a_child_cgroup_is_removed() {
+  local d
+  set_args sleep 30
+  ct_create "$ID"
+  for d in $(cg_all_dirs "/carrel/$ID"); do mkdir "$d/sub"; done
+  assert_exit 0 carrel delete --force "$ID"
+  for d in $(cg_all_dirs "/carrel/$ID"); do
+    [ ! -e "$d" ] || fail "cgroup $d (with a child) left after delete"
+  done
+  set_args sh -c 'until [ -e /tmp/go ]; do sleep 0.05; done'
+  timeout -k 3 20 "$CARREL_BIN" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$ID-r" </dev/null >/dev/null 2>&1 &
+  local cli=$!
+  track_pid "$cli"
+  wait_status "$ID-r" running 5
+  for d in $(cg_all_dirs "/carrel/$ID-r"); do mkdir "$d/sub"; done
+  touch "$BUNDLE/rootfs/tmp/go"
+  wait "$cli" || fail "run exited $?"
+  for d in $(cg_all_dirs "/carrel/$ID-r"); do
+    [ ! -e "$d" ] || fail "cgroup $d (with a child) left when run returned"
+  done
+  assert_nothing_left "$ID-r"
+}
+
 test_failed_create_removes_the_cgroup() {
   set_resources '{"cpu": {"cpus": "4095"}}'
   assert_exit 1 carrel create --bundle "$BUNDLE" "$ID"

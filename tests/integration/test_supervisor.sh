@@ -166,3 +166,20 @@ test_many_containers_each_have_a_supervisor() {
     wait_for 5 pid_gone "${sups[$i]}"
   done
 }
+
+# A foreground run's CLI killed while its container runs: the supervisor writes the exit record
+# when the container ends (after the cgroup, because a living CLI would delete the state first),
+# so the state keeps the exit code, and delete cleans up.
+test_kill_9_of_foreground_run_cli_keeps_the_exit_code() {
+  set_args sh -c 'sleep 1; exit 3'
+  "$CARREL_BIN" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
+  local cli=$!
+  track_pid "$cli"
+  wait_status "$ID" running 5
+  kill -KILL "$cli"
+  wait "$cli" 2>/dev/null || true
+  wait_status "$ID" stopped 10
+  assert_eq 3 "$(ct_state "$ID" | jq -r '.exitCode')" "exit code recorded after the CLI died"
+  CARREL_CMD_TIMEOUT=5 assert_exit 0 carrel delete "$ID"
+  assert_nothing_left "$ID"
+}

@@ -1,14 +1,20 @@
-/* Unit tests of small helpers: the RFC 3339 timestamps of state and events (src/util.c), and the
- * JSON member scanner exec uses to leave the seccomp profile out (src/json_span.c). */
+/* Unit tests of small helpers: the RFC 3339 timestamps of state and events (src/util.c), the atomic
+ * file replacement of the state files (src/util.c), and the JSON member scanner exec uses to leave
+ * the seccomp profile out (src/json_span.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "json_span.h"
 #include "util.h"
@@ -91,11 +97,54 @@ json_span_refuses_what_it_cannot_read (void **state)
   assert_null (span_of ("", "linux", "seccomp", buf, sizeof buf));
 }
 
+static size_t
+entries_in (const char *dir)
+{
+  size_t n = 0;
+  DIR *d = opendir (dir);
+  struct dirent *e;
+  while (d && (e = readdir (d)))
+    n += strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0;
+  if (d)
+    closedir (d);
+  return n;
+}
+
+/* The first write creates the file, the next ones replace it (by exchange, or by rename where the
+ * filesystem has no exchange): readers see one whole version, and no temporary file is left. */
+static void
+write_file_atomic_replaces_whole (void **state)
+{
+  (void)state;
+  char dir[] = "/tmp/carrel-unit-XXXXXX";
+  struct carrel_error err = { 0 };
+  struct stat first, second;
+  char *text = NULL;
+  int dfd;
+  assert_non_null (mkdtemp (dir));
+  dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_true (dfd >= 0);
+  assert_int_equal (write_file_atomic (dfd, "state.json", "{\"a\":1}", 7, 0600, &err), 0);
+  assert_int_equal (fstatat (dfd, "state.json", &first, 0), 0);
+  assert_int_equal (write_file_atomic (dfd, "state.json", "{\"a\":22}", 8, 0600, &err), 0);
+  assert_int_equal (fstatat (dfd, "state.json", &second, 0), 0);
+  assert_true (first.st_ino != second.st_ino);
+  assert_int_equal (second.st_mode & 0777, 0600);
+  assert_int_equal (read_file_at (dfd, "state.json", &text, NULL, &err), 0);
+  assert_string_equal (text, "{\"a\":22}");
+  assert_int_equal (entries_in (dir), 1);
+  free (text);
+  unlinkat (dfd, "state.json", 0);
+  close (dfd);
+  assert_int_equal (rmdir (dir), 0);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (rfc3339_matches_gmtime),
+    cmocka_unit_test (write_file_atomic_replaces_whole),
     cmocka_unit_test (json_span_finds_the_member),
     cmocka_unit_test (json_span_refuses_what_it_cannot_read),
   };
