@@ -31,13 +31,29 @@ static const struct
   { "/proc/self/fd/2", "/dev/stderr" },
 };
 
+/* A directory of the container's root (created if missing), opened for *at calls. */
+static int
+open_dir_in_root (int rootfd, const char *dir, int *out, struct carrel_error *err)
+{
+  cleanup_fd int pfd = -1;
+  char p[64];
+  if (root_open (rootfd, dir, true, false, &pfd, err) < 0)
+    return -1;
+  snprintf (p, sizeof p, "/proc/self/fd/%d", pfd);
+  *out = open (p, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (*out < 0)
+    return carrel_fail (err, errno, "open /%s in the container", dir);
+  return 0;
+}
+
 /* In a user namespace mknod is not allowed: bind the host's node onto an empty file instead. */
 static int
-make_node (int rootfd, const char *path, mode_t mode, dev_t dev, bool has_uid, uid_t uid, bool has_gid,
-           gid_t gid, bool bind_host, struct carrel_error *err)
+make_node (int rootfd, int devfd, const char *path, mode_t mode, dev_t dev, bool has_uid, uid_t uid,
+           bool has_gid, gid_t gid, bool bind_host, struct carrel_error *err)
 {
   const char *rel = path;
-  cleanup_fd int dirfd = -1;
+  cleanup_fd int own_dirfd = -1;
+  int dirfd;
   cleanup_free char *parent = NULL;
   const char *base;
   while (*rel == '/')
@@ -45,16 +61,14 @@ make_node (int rootfd, const char *path, mode_t mode, dev_t dev, bool has_uid, u
   base = strrchr (rel, '/');
   parent = base ? strndup (rel, base - rel) : xstrdup ("");
   base = base ? base + 1 : rel;
-  {
-    cleanup_fd int pfd = -1;
-    if (root_open (rootfd, parent, true, false, &pfd, err) < 0)
-      return carrel_wrap (err, "device %s", path);
-    char p[64];
-    snprintf (p, sizeof p, "/proc/self/fd/%d", pfd);
-    dirfd = open (p, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    if (dirfd < 0)
-      return carrel_fail (err, errno, "open parent of device %s", path);
-  }
+  if (strcmp (parent, "dev") == 0)
+    dirfd = devfd; /* most nodes: /dev, opened once */
+  else
+    {
+      if (open_dir_in_root (rootfd, parent, &own_dirfd, err) < 0)
+        return carrel_wrap (err, "device %s", path);
+      dirfd = own_dirfd;
+    }
   if (!bind_host)
     {
       int r = mknodat (dirfd, base, mode, dev);
@@ -129,10 +143,12 @@ devices_setup (const struct init_config *cfg, int rootfd, struct carrel_error *e
 {
   const struct carrel_spec *spec = cfg->spec;
   bool userns = (cfg->new_ns_flags & CLONE_NEWUSER) || carrel_spec_namespace (spec, CLONE_NEWUSER);
-  cleanup_fd int devfd = -1;
+  cleanup_fd int dfd = -1;
 
   if (dev_is_bind_mounted (spec))
     return 0;
+  if (open_dir_in_root (rootfd, "dev", &dfd, err) < 0)
+    return carrel_wrap (err, "set up /dev");
   for (size_t i = 0; i < ARRAY_SIZE (std_devs); i++)
     {
       bool in_config = false;
@@ -141,8 +157,8 @@ devices_setup (const struct init_config *cfg, int rootfd, struct carrel_error *e
           in_config = true;
       if (in_config)
         continue;
-      if (make_node (rootfd, std_devs[i].path, S_IFCHR | 0666, makedev (std_devs[i].maj, std_devs[i].min),
-                     false, 0, false, 0, userns, err)
+      if (make_node (rootfd, dfd, std_devs[i].path, S_IFCHR | 0666,
+                     makedev (std_devs[i].maj, std_devs[i].min), false, 0, false, 0, userns, err)
           < 0)
         return -1;
     }
@@ -151,20 +167,12 @@ devices_setup (const struct init_config *cfg, int rootfd, struct carrel_error *e
       const struct carrel_device *d = &spec->linux_.devices[j];
       mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
       mode_t perm = d->has_file_mode ? (d->file_mode & 07777) : 0666;
-      if (make_node (rootfd, d->path, type | perm, makedev (d->major, d->minor), d->has_uid, d->uid,
+      if (make_node (rootfd, dfd, d->path, type | perm, makedev (d->major, d->minor), d->has_uid, d->uid,
                      d->has_gid, d->gid, userns && d->type != 'p', err)
           < 0)
         return carrel_wrap (err, "linux.devices[%zu]", j);
     }
-  if (root_open (rootfd, "/dev", true, false, &devfd, err) < 0)
-    return carrel_wrap (err, "set up /dev");
   {
-    char p[64];
-    cleanup_fd int dfd = -1;
-    snprintf (p, sizeof p, "/proc/self/fd/%d", devfd);
-    dfd = open (p, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    if (dfd < 0)
-      return carrel_fail (err, errno, "open /dev in the container");
     for (size_t i = 0; i < ARRAY_SIZE (std_links); i++)
       if (symlinkat (std_links[i].target, dfd, std_links[i].link + 5) < 0 && errno != EEXIST)
         return carrel_fail (err, errno, "symlink %s", std_links[i].link);

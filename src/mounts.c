@@ -245,7 +245,7 @@ mount_cgroup (int rootfd, const char *cgroup_rel, const char *dest_label, const 
           opts = controllers;
         }
       snprintf (path, sizeof path, "%s/%s", target, name);
-      if (mkdir (path, 0755) < 0 && errno != EEXIST)
+      if (mkdirat (tmpfs_fd, name, 0755) < 0 && errno != EEXIST)
         return carrel_fail (err, errno, "mkdir %s/%s", dest_label, name);
       if (mount ("cgroup", path, fstype, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
         {
