@@ -57,7 +57,6 @@ struct create_ctx
   bool start_at_once;
   bool start_unasked;   /* init_config.start_unasked */
   bool hooks_handshake; /* init_config.hooks_handshake */
-  bool loopback_by_cli; /* init_config.loopback_by_cli */
 
   /* linux.seccomp's JSON text (seccomp_parse_config), and the filter cache. */
   char *profile;
@@ -340,7 +339,6 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
                                   .start_at_once = c->start_at_once,
                                   .start_unasked = c->start_unasked,
                                   .hooks_handshake = c->hooks_handshake,
-                                  .loopback_by_cli = c->loopback_by_cli,
 
                                   .seccomp_prog = c->seccomp_prog.filter ? &c->seccomp_prog : NULL };
 
@@ -551,8 +549,6 @@ create_container (struct create_ctx *c, struct carrel_error *err)
    * cgroup. The layout is read first, so that neither reads it again. */
   cgroup_version ();
   unprivileged = geteuid () != 0 || in_user_namespace ();
-  /* An unprivileged caller cannot enter the container's network namespace: its init does it. */
-  c->loopback_by_cli = (flags & CLONE_NEWNET) && !unprivileged && !(flags & CLONE_NEWUSER);
   if (plan_early (c, flags, unprivileged, err) < 0)
     goto out;
   init_sock = spawn (c, flags, err);
@@ -622,8 +618,6 @@ create_container (struct create_ctx *c, struct carrel_error *err)
       if (network_setup (opts->id, c->spec, c->init_pid, c->dirfd, err) < 0)
         goto out;
     }
-  else if (c->loopback_by_cli && network_loopback_up (c->init_pid, err) < 0)
-    goto out;
 
   if (fault_point ("create.after-network", err) < 0)
     goto out;

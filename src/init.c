@@ -156,7 +156,7 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
     return -1;
   if (ns_set_names (spec, err) < 0)
     return -1;
-  if ((cfg->new_ns_flags & CLONE_NEWNET) && !cfg->loopback_by_cli && ns_loopback_up (err) < 0)
+  if ((cfg->new_ns_flags & CLONE_NEWNET) && ns_loopback_up (err) < 0)
     return -1;
 
   /* prestart and createRuntime run in the runtime's namespaces: the CLI runs them. */

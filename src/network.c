@@ -402,19 +402,6 @@ network_setup (const char *id, const struct carrel_spec *spec, pid_t init_pid, i
   return r;
 }
 
-int
-network_loopback_up (pid_t init_pid, struct carrel_error *err)
-{
-  struct nl cnl;
-  int r = nl_open_netns (init_pid, &cnl, err);
-  if (r == 0)
-    {
-      r = loopback_up (&cnl, err);
-      nl_close (&cnl);
-    }
-  return r < 0 ? carrel_wrap (err, "bring up lo in the container") : 0;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Teardown */
 

@@ -17,8 +17,6 @@ bool network_wanted (const struct carrel_spec *spec);
  * Records what it made under the state dir so teardown can undo it. */
 int network_setup (const char *id, const struct carrel_spec *spec, pid_t init_pid, int state_dirfd,
                    struct carrel_error *err);
-/* Only lo up, in the namespace of init_pid (from outside: the caller must be able to enter it). */
-int network_loopback_up (pid_t init_pid, struct carrel_error *err);
 /* Undo network_setup: veth gone, address released. Safe to call when nothing was set up. */
 int network_teardown (const char *id, const struct carrel_spec *spec, struct carrel_error *err);
 /* The same given the container's state dir, where setup recorded what it made (network.json).

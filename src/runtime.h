@@ -52,9 +52,6 @@ struct init_config
   /* SYNC_HOOKS / SYNC_HOOKS_DONE are exchanged only for prestart, createRuntime or
    * createContainer hooks: without any, the round trip buys nothing. */
   bool hooks_handshake;
-  /* A new network namespace's lo is up when GO comes: a privileged CLI brings it up from outside
-   * while we make our first mounts (network_loopback_up). */
-  bool loopback_by_cli;
 };
 
 __attribute__ ((noreturn)) void container_init (struct init_config *cfg);
