@@ -27,9 +27,6 @@ join_session_keyring (const char *id, struct carrel_error *err)
   return 0;
 }
 
-/* What needs no word from the runtime: namespaces joined by path, the keyring, the root and its
- * first mounts (mounts_before_cgroup). Mostly this runs as soon as we exist, while the CLI makes
- * our cgroup (setup_before_go); otherwise once GO came. */
 /* Early mode: the v1 tasks files, opened before GO if the CLI has made them by then (the path
  * walks then leave the join); those still missing are opened at the join. */
 static int *
@@ -46,13 +43,12 @@ open_tasks (char **tasks_files)
 }
 
 static int
-join_cgroup (char **tasks_files, int *fds, struct carrel_error *err)
+join_cgroup (char **tasks_files, const int *fds, struct carrel_error *err)
 {
   for (size_t i = 0; tasks_files[i]; i++)
     {
-      cleanup_fd int fd = fds && fds[i] >= 0 ? fds[i] : open (tasks_files[i], O_WRONLY | O_CLOEXEC);
-      if (fds)
-        fds[i] = -1;
+      cleanup_fd int own = -1;
+      int fd = fds && fds[i] >= 0 ? fds[i] : (own = open (tasks_files[i], O_WRONLY | O_CLOEXEC));
       if (fd < 0)
         return carrel_fail (err, errno, "join the container's cgroup: open %s", tasks_files[i]);
       if (write (fd, "0", 1) != 1)
@@ -80,6 +76,9 @@ setup_before_go (const struct init_config *cfg)
   return !(cfg->new_ns_flags & CLONE_NEWUSER) && !(mnt && mnt->path) && !(user && user->path);
 }
 
+/* What needs no word from the runtime: namespaces joined by path, the keyring, the root and its
+ * first mounts (mounts_before_cgroup). Mostly this runs as soon as we exist, while the CLI makes
+ * our cgroup (setup_before_go); otherwise once GO came. */
 static int
 setup_own (struct init_config *cfg, bool join_paths, int *rootfd, size_t *mounted, struct carrel_error *err)
 {
@@ -105,16 +104,17 @@ static int
 setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel_error *err)
 {
   const struct carrel_spec *spec = cfg->spec;
-  bool own_first = setup_before_go (cfg);
+  bool before_go = setup_before_go (cfg);
   cleanup_fd int rootfd = -1;
   size_t mounted = 0;
   int *tasks_fds = NULL;
+  bool joined;
 
   /* Our exe is the carrel binary until execve: keep /proc/<pid>/exe out of reach of anything in
    * the container (exec into a created container, CVE-2019-5736 class). execve resets it. An
    * unprivileged caller writes our uid_map first, which a non-dumpable process's /proc does not
    * allow. */
-  if (own_first)
+  if (before_go)
     {
       prctl (PR_SET_DUMPABLE, 0);
       if (setup_own (cfg, true, &rootfd, &mounted, err) < 0)
@@ -126,27 +126,23 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
    * for the hooks. */
   if (sync_expect (cfg->cli_sock, SYNC_GO, msg, "wait for the runtime", err) < 0)
     return -1;
-  if (!own_first)
+  if (!before_go)
     prctl (PR_SET_DUMPABLE, 0);
   if ((cfg->new_ns_flags & CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return carrel_fail (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
   /* Early mode: the CLI made our cgroup while we started; step into its v1 hierarchies (before
    * the cgroup namespace, and before any namespace join when we waited for GO). */
-  if (msg->pid == SYNC_GO_JOIN_CGROUP && cfg->cgroup_join)
-    {
-      int r = join_cgroup (cfg->cgroup_join, tasks_fds, err);
-      close_tasks (tasks_fds, cfg->cgroup_join);
-      tasks_fds = NULL;
-      if (r < 0)
-        return -1;
-    }
+  joined = msg->pid != SYNC_GO_JOIN_CGROUP || !cfg->cgroup_join
+           || join_cgroup (cfg->cgroup_join, tasks_fds, err) == 0;
   close_tasks (tasks_fds, cfg->cgroup_join);
-  if (!own_first && ns_join_paths (spec, err) < 0)
+  if (!joined)
+    return -1;
+  if (!before_go && ns_join_paths (spec, err) < 0)
     return -1;
   /* In our cgroup by now: the namespace's root is the container's cgroup. */
   if ((cfg->new_ns_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     return carrel_fail (err, errno, "create cgroup namespace");
-  if (!own_first && setup_own (cfg, false, &rootfd, &mounted, err) < 0)
+  if (!before_go && setup_own (cfg, false, &rootfd, &mounted, err) < 0)
     return -1;
   if (mounts_apply (cfg, rootfd, mounted, spec->n_mounts, err) < 0)
     return -1;

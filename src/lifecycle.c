@@ -286,17 +286,17 @@ container_delete_known (const char *root, const char *id, bool force, const stru
       /* Let the supervisor hold the last reference to the removed directory: whoever drops it
        * frees its block, and on a filesystem mounted with discard that waits for the disk. */
       close (take_fd (&dirfd));
+      int ready;
       bool removed = false;
-      while ((r = poll (&p, 1, 2000)) < 0 && errno == EINTR)
+      while ((ready = poll (&p, 1, 2000)) < 0 && errno == EINTR)
         ;
-      if (r > 0)
+      if (ready > 0)
         {
           struct sync_msg *msg = xmalloc (sizeof *msg);
           struct carrel_error ignored;
           removed = sync_recv (cleaner_sock, msg, &ignored) == 0 && msg->type == SYNC_OK;
           free (msg);
         }
-      r = -1;
       if (!removed && st.cgroup_path && cgroup_exists (st.cgroup_path) && delete_cgroup (id, &st, err) < 0)
         goto out;
       if (hooks_spec)

@@ -391,13 +391,15 @@ mounts_before_cgroup (const struct carrel_spec *spec)
   for (; n < spec->n_mounts; n++)
     {
       const struct carrel_mount *m = &spec->mounts[n];
-      bool free_type = false;
+      unsigned long flags, propagation;
+      bool free_type = false, bind, recursive;
+      cleanup_free char *data = NULL;
       for (size_t t = 0; m->type && t < ARRAY_SIZE (cgroup_free_types); t++)
         free_type = free_type || strcmp (m->type, cgroup_free_types[t]) == 0;
-      for (size_t o = 0; free_type && o < m->n_options; o++)
-        if (strcmp (m->options[o], "bind") == 0 || strcmp (m->options[o], "rbind") == 0)
-          free_type = false;
-      if (!free_type || idmap_mount_wanted (m))
+      if (!free_type)
+        break;
+      parse_mount_options (m->options, m->n_options, &flags, &propagation, &bind, &recursive, &data);
+      if (bind || idmap_mount_wanted (m))
         break;
     }
   return n;
