@@ -48,31 +48,20 @@ enable_controllers (const char *dir)
     }
 }
 
+/* cg_mkdir_path's step: each level's parent passes its controllers down to the level. */
+static int
+enable_in_parent (const char *parent, const char *dir, struct carrel_error *err)
+{
+  (void)dir;
+  (void)err;
+  enable_controllers (parent);
+  return 0;
+}
+
 static int
 v2_create (const struct cg_layout *l, const char *path, int *created, struct carrel_error *err)
 {
-  cleanup_free char *dir = leaf (l, path);
-  char *p = dir + strlen (l->unified);
-  *created = 0;
-  while (p && *p)
-    {
-      char *next = strchr (p + 1, '/');
-      *p = '\0';
-      enable_controllers (*dir ? dir : "/");
-      *p = '/';
-      if (next)
-        *next = '\0';
-      if (mkdir (dir, 0755) == 0)
-        ++*created;
-      else if (errno != EEXIST)
-        return carrel_fail (err, errno, "create cgroup %s", dir);
-      else
-        *created = 0;
-      if (next)
-        *next = '/';
-      p = next;
-    }
-  return 0;
+  return cg_mkdir_path (l->unified, path, created, enable_in_parent, err);
 }
 
 static int
