@@ -215,20 +215,17 @@ clean_up_for_cli (struct supervisor *s)
   struct supervisor_config *cfg = s->cfg;
   struct carrel_error err;
   struct stat dir;
+  bool removed;
   if (s->cleaned || !cleans_after_cli (s))
     return;
   s->cleaned = true;
   if (fault_point ("supervisor.before-cgroup-removal", &err) < 0)
     _exit (1);
-  /* An init of its own pid namespace takes every process of it along before it can be reaped:
-   * its cgroup is empty, unless something joined it from outside; then the rmdir fails. */
-  if (!(cfg->init.new_ns_flags & CLONE_NEWPID)
-      || cgroup_remove_path (cfg->init.cgroup_path, cfg->init.cgroup_owned, &err) < 0)
-    {
-      cgroup_signal_all (cfg->init.cgroup_path, SIGKILL, &err);
-      cgroup_remove_path (cfg->init.cgroup_path, cfg->init.cgroup_owned, &err);
-    }
-  if (cfg->cli_sock >= 0)
+  /* Also with a pid namespace: a process may have joined the cgroup from outside it. */
+  cgroup_signal_all (cfg->init.cgroup_path, SIGKILL, &err);
+  removed = cgroup_remove_path (cfg->init.cgroup_path, cfg->init.cgroup_owned, &err) == 0;
+  /* OK means removed: otherwise the CLI removes it, and says what failed. */
+  if (removed && cfg->cli_sock >= 0)
     sync_send (cfg->cli_sock, SYNC_OK, 0, 0, NULL, &err);
   /* For a CLI that died before its delete; usually the directory is gone (no links) by now. */
   if (s->exited && fstat (cfg->state_dirfd, &dir) == 0 && dir.st_nlink > 0)

@@ -130,6 +130,28 @@ test_cgroup_with_a_child_cgroup_is_removed() {
   assert_nothing_left "$ID-r"
 }
 
+# A process that joined a foreground run's cgroup from outside its pid namespace: the cgroup is
+# not empty when the init is gone; it is emptied (the process killed) and removed when run returns.
+test_run_removes_its_cgroup_with_a_process_from_outside() {
+  local d cli sleeper
+  set_args sh -c 'until [ -e /tmp/go ]; do sleep 0.05; done'
+  timeout -k 3 20 "$CARREL_BIN" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
+  cli=$!
+  track_pid "$cli"
+  wait_status "$ID" running 5
+  sleep 60 &
+  sleeper=$!
+  track_pid "$sleeper"
+  for d in $(cg_all_dirs "/carrel/$ID"); do echo "$sleeper" >"$d/cgroup.procs"; done
+  touch "$BUNDLE/rootfs/tmp/go"
+  wait "$cli" || fail "run exited $?"
+  wait_for 5 pid_gone "$sleeper"
+  for d in $(cg_all_dirs "/carrel/$ID"); do
+    [ ! -e "$d" ] || fail "cgroup $d left when run returned"
+  done
+  assert_nothing_left "$ID"
+}
+
 test_failed_create_removes_the_cgroup() {
   set_resources '{"cpu": {"cpus": "4095"}}'
   assert_exit 1 carrel create --bundle "$BUNDLE" "$ID"
