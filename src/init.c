@@ -27,43 +27,13 @@ join_session_keyring (const char *id, struct carrel_error *err)
   return 0;
 }
 
-/* Early mode: the v1 tasks files, opened before GO if the CLI has made them by then (the path
- * walks then leave the join); those still missing are opened at the join. */
-static int *
-open_tasks (char **tasks_files)
-{
-  size_t n = 0;
-  int *fds;
-  while (tasks_files && tasks_files[n])
-    n++;
-  fds = xcalloc (n + 1, sizeof *fds);
-  for (size_t i = 0; i < n; i++)
-    fds[i] = open (tasks_files[i], O_WRONLY | O_CLOEXEC);
-  return fds;
-}
-
 static int
-join_cgroup (char **tasks_files, const int *fds, struct carrel_error *err)
+join_cgroup (char **tasks_files, struct carrel_error *err)
 {
-  for (size_t i = 0; tasks_files[i]; i++)
-    {
-      cleanup_fd int own = -1;
-      int fd = fds && fds[i] >= 0 ? fds[i] : (own = open (tasks_files[i], O_WRONLY | O_CLOEXEC));
-      if (fd < 0)
-        return carrel_fail (err, errno, "join the container's cgroup: open %s", tasks_files[i]);
-      if (write (fd, "0", 1) != 1)
-        return carrel_fail (err, errno, "join the container's cgroup: write %s", tasks_files[i]);
-    }
+  for (char **f = tasks_files; *f; f++)
+    if (write_file_at (AT_FDCWD, *f, "0", 1, err) < 0)
+      return carrel_wrap (err, "join the container's cgroup");
   return 0;
-}
-
-static void
-close_tasks (int *fds, char **tasks_files)
-{
-  for (size_t i = 0; fds && tasks_files && tasks_files[i]; i++)
-    if (fds[i] >= 0)
-      close (fds[i]);
-  free (fds);
 }
 
 /* The first steps wait for nothing from the runtime unless a new user namespace waits for its id
@@ -107,8 +77,6 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
   bool before_go = setup_before_go (cfg);
   cleanup_fd int rootfd = -1;
   size_t mounted = 0;
-  int *tasks_fds = NULL;
-  bool joined;
 
   /* Our exe is the carrel binary until execve: keep /proc/<pid>/exe out of reach of anything in
    * the container (exec into a created container, CVE-2019-5736 class). execve resets it. An
@@ -119,8 +87,6 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
       prctl (PR_SET_DUMPABLE, 0);
       if (setup_own (cfg, true, &rootfd, &mounted, err) < 0)
         return -1;
-      if (cfg->cgroup_join)
-        tasks_fds = open_tasks (cfg->cgroup_join);
     }
   /* The CLI has made our cgroup and written our id maps when this arrives; it carries the state
    * for the hooks. */
@@ -132,10 +98,7 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
     return carrel_fail (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
   /* Early mode: the CLI made our cgroup while we started; step into its v1 hierarchies (before
    * the cgroup namespace, and before any namespace join when we waited for GO). */
-  joined = msg->pid != SYNC_GO_JOIN_CGROUP || !cfg->cgroup_join
-           || join_cgroup (cfg->cgroup_join, tasks_fds, err) == 0;
-  close_tasks (tasks_fds, cfg->cgroup_join);
-  if (!joined)
+  if (msg->pid == SYNC_GO_JOIN_CGROUP && cfg->cgroup_join && join_cgroup (cfg->cgroup_join, err) < 0)
     return -1;
   if (!before_go && ns_join_paths (spec, err) < 0)
     return -1;
