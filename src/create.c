@@ -55,8 +55,9 @@ struct create_ctx
    * lock from create to start: no one else can see or start a created container). */
   bool run;
   bool start_at_once;
-  bool start_unasked;   /* init_config.start_unasked */
-  bool hooks_handshake; /* init_config.hooks_handshake */
+  bool start_unasked;    /* init_config.start_unasked */
+  bool pid_file_written; /* --pid-file: removed again if the create fails after */
+  bool hooks_handshake;  /* init_config.hooks_handshake */
 
   /* linux.seccomp's JSON text (seccomp_parse_config), and the filter cache. */
   char *profile;
@@ -163,6 +164,8 @@ ctx_abort (struct create_ctx *c)
     cgroup_destroy (c->cgroup, &ignored);
   if (c->dirfd >= 0)
     state_dir_remove (c->opts->root, c->opts->id, &ignored);
+  if (c->pid_file_written)
+    unlink (c->opts->pid_file);
 }
 
 static int
@@ -441,7 +444,8 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
 }
 
 /* The init works on its own before GO (init.c): if it failed meanwhile, what went wrong in the
- * CLI afterwards (a send to a closed socket, say) is a consequence. Its own error, when it sent one, is the one to report. */
+ * CLI afterwards (a send to a closed socket, say) is a consequence. Its own error, when it sent
+ * one, is the one to report. */
 static void
 prefer_init_error (int init_sock, struct carrel_error *err)
 {
@@ -642,6 +646,13 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   if (sync_expect (init_sock, SYNC_CREATED, msg, "set up the container", err) < 0)
     goto out;
 
+  /* Before run's start: the pid file exists when the program runs. */
+  if (opts->pid_file)
+    {
+      if (write_pid_file (opts->pid_file, c->init_pid, err) < 0)
+        goto out;
+      c->pid_file_written = true;
+    }
   if (c->start_at_once && !c->start_unasked)
     {
       cleanup_free char *start_state = hook_state_json (opts->id, "created", c->init_pid, c->bundle, c->spec);
@@ -653,8 +664,6 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   if (!c->start_at_once && state_write (c->dirfd, &c->st, err) < 0)
     goto out;
   if (fault_point ("create.after-created", err) < 0)
-    goto out;
-  if (opts->pid_file && write_pid_file (opts->pid_file, c->init_pid, err) < 0)
     goto out;
   if (sync_send (c->sup_sock, SYNC_CREATED, 0, 0, NULL, err) < 0)
     goto out;

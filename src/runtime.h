@@ -47,7 +47,8 @@ struct init_config
   bool system_console;
   /* run: SYNC_START comes from the CLI right after SYNC_CREATED, not relayed by the supervisor. */
   bool start_at_once;
-  /* ... and does not come at all: nothing waits on it (no startContainer hook, no pid file). */
+  /* ... and does not come at all: nothing waits on it (no startContainer hook, and no pid file,
+   * which the CLI writes between SYNC_CREATED and SYNC_START). */
   bool start_unasked;
   /* SYNC_HOOKS / SYNC_HOOKS_DONE are exchanged only for prestart, createRuntime or
    * createContainer hooks: without any, the round trip buys nothing. */

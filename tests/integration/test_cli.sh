@@ -275,6 +275,16 @@ test_create_start_kill_delete_round_trip() {
   assert_nothing_left "$ID"
 }
 
+# run's program starts at once after create: the pid file is there before it runs.
+test_run_pid_file_is_there_when_the_program_runs() {
+  mkdir "$TEST_DIR/pf"
+  config_set '.mounts += [{"destination": "/pf", "type": "bind", "source": $s, "options": ["rbind"]}]' \
+    --arg s "$TEST_DIR/pf"
+  sh_args 'cat /pf/run.pid'
+  run_ok "$ID" --pid-file "$TEST_DIR/pf/run.pid"
+  [[ $RUN_OUT =~ ^[0-9]+$ ]] || fail "the program did not find the pid file: $(__carrel_show "$RUN_OUT $RUN_ERR")"
+}
+
 test_kill_all_signals_every_process() {
   sh_args 'sleep 30 & sleep 31 & wait'
   ct_run_detached "$ID"
