@@ -70,6 +70,19 @@ test_mount_of_unknown_fstype_names_step_and_errno() {
   create_fails mount /mnt/y "No such device"
 }
 
+# The config's first mounts are made before the runtime sends GO: when one fails, the init's error
+# is reported, not what that did to the CLI's next step (a send to the gone init). Ten times, as
+# the two race.
+test_failed_early_mount_names_the_mount_every_time() {
+  config_set '.mounts = [{"destination": "/bin/sh/x", "type": "proc", "source": "proc"}] + .mounts'
+  local i
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    assert_exit 1 carrel run --bundle "$BUNDLE" "$ID-$i"
+    assert_error_line "mount proc on /bin/sh/x" "Not a directory"
+    assert_nothing_left "$ID-$i"
+  done
+}
+
 test_failed_run_leaves_nothing() {
   config_set '.linux.namespaces += [{"type": "bogusns"}]'
   assert_exit 1 carrel run --bundle "$BUNDLE" "$ID"

@@ -73,6 +73,24 @@ test_hooks_run_with_run_command() {
   assert_eq "prestart createRuntime createContainer startContainer poststart poststop " "$(hook_names)" "hooks of run"
 }
 
+# run leaves out the round trips no hook needs: a lone createContainer hook still gets its round
+# trip (and the state), a lone startContainer hook its start message (and the "created" state).
+test_run_with_only_a_create_container_hook() {
+  add_hook createContainer "$(hook_json createContainer)"
+  set_args true
+  run_ok "$ID"
+  assert_eq "createContainer " "$(hook_names)" "hooks of run"
+  assert_eq creating "$(hook_state createContainer | jq -r .status)" "status given to createContainer"
+}
+
+test_run_with_only_a_start_container_hook() {
+  add_hook startContainer "$(hook_json startContainer)"
+  set_args true
+  run_ok "$ID"
+  assert_eq "startContainer " "$(hook_names)" "hooks of run"
+  assert_eq created "$(hook_state startContainer | jq -r .status)" "status given to startContainer"
+}
+
 test_hook_args_and_env_are_passed() {
   add_hook createRuntime "$(jq -nc --arg out "$TEST_DIR/argenv" \
     '{path: "/bin/sh", args: ["sh", "-c", "echo \"$0|$1|$HOOKVAR\" >\"$2\"; cat >/dev/null", "zero", "one", $out], env: ["HOOKVAR=v a r"]}')"
