@@ -22,12 +22,8 @@ int cgroup_create (const struct carrel_spec *spec, const char *id, const char *p
                    struct cgroup **out, struct carrel_error *err);
 /* Put pid in every hierarchy of the cgroup. */
 int cgroup_enter (struct cgroup *cg, pid_t pid, struct carrel_error *err);
-/* How the supervisor starts the init in the cgroup at path without a cgroup.procs write: the v1
- * tasks files it moves itself into before the clone (enter) and back to after it (leave), both NULL
- * when that fast path does not apply; and a cgroup2 directory fd for clone3's CLONE_INTO_CGROUP,
- * or -1 (see cgroup.c). */
-/* The init joins its cgroup itself (v1: "0" to each tasks file); a hybrid host's cgroup2 side is
- * made now, for clone3. See cgroup.c. */
+/* Early mode: the init joins its cgroup itself (v1: "0" to each tasks file); the supervisor makes
+ * a hybrid host's cgroup2 side right before its clone3. See cgroup.c. */
 int cgroup_early_plan (const char *path, char ***tasks, int *unified_fd, int *unified_made,
                        struct carrel_error *err);
 void cgroup_early_undo (const char *path, int unified_made);
@@ -35,6 +31,10 @@ void cgroup_early_undo (const char *path, int unified_made);
 bool cgroup_early_wanted (void);
 /* What cgroup_early_plan made belongs to the cgroup: removed with it. */
 void cgroup_count_made (struct cgroup *cg, int made);
+/* How the supervisor starts the init in the cgroup at path without a cgroup.procs write: the v1
+ * tasks files it moves itself into before the clone (enter) and back to after it (leave), both NULL
+ * when that fast path does not apply; and a cgroup2 directory fd for clone3's CLONE_INTO_CGROUP,
+ * or -1 (see cgroup.c). */
 int cgroup_self_move_plan (const char *path, char ***enter, char ***leave, int *clone_fd,
                            struct carrel_error *err);
 /* The path to record in the state ("/carrel/c1"), and whether carrel created it. */
