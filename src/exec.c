@@ -63,6 +63,7 @@ struct exec_ctx
   struct seccomp_program prog; /* linux.seccomp compiled: from the cache, or now */
   char *profile;               /* linux.seccomp's JSON text, NULL when not found */
   int cache_fd;                /* the filter cache, or -1 */
+  char **cgroup_enter;         /* v1 tasks files the directly cloned process writes itself into */
 };
 
 static void
@@ -416,6 +417,14 @@ exec_direct_child (struct exec_ctx *c, struct init_config *cfg)
   close (c->sock[0]);
   if (c->console_peer >= 0)
     close (c->console_peer);
+  /* Into the v1 cgroups first, while /sys/fs/cgroup is still the host's. A task moving itself
+   * ("0") skips the lock a move by pid takes. */
+  for (char **f = c->cgroup_enter; f && *f; f++)
+    if (fault_point ("exec.join-cgroup", &err) < 0 || write_file_at (AT_FDCWD, *f, "0", 1, &err) < 0)
+      {
+        carrel_wrap (&err, "join the container's cgroup %s", c->st.cgroup_path);
+        goto fail;
+      }
   if (join_namespaces (c, CLONE_NEWPID | CLONE_NEWTIME, &err) < 0)
     goto fail;
   if (fchdir (c->rootfd) < 0 || chroot (".") < 0 || chdir ("/") < 0)
@@ -430,8 +439,10 @@ fail:
 }
 
 /* A privileged caller needs no helper: it enters the container's pid (and time) namespace for its
- * children only, steps into the v1 cgroups, clones the process into the cgroup2 side, and steps
- * back; the process joins the other namespaces itself. One fork fewer than the helper's way.
+ * children only and clones the process into the cgroup2 side; the process joins the v1 cgroups
+ * and the other namespaces itself. One fork fewer than the helper's way, and no moves of the CLI
+ * into the cgroups and back. As with runc, the process is moved into the v1 cgroups rather than
+ * born there, so a pids.max that is already reached does not refuse it.
  * Returns 1 when this caller may not (a rootless one): use the helper. */
 static int
 exec_direct (struct exec_ctx *c, struct init_config *cfg, pid_t *out, struct carrel_error *err)
@@ -439,7 +450,7 @@ exec_direct (struct exec_ctx *c, struct init_config *cfg, pid_t *out, struct car
   cleanup_fd int own_pid = -1, own_time = -1, clone_fd = -1;
   cleanup_strv char **enter = NULL, **leave = NULL;
   int pid_ns = ns_fd_of (c, CLONE_NEWPID), time_ns = ns_fd_of (c, CLONE_NEWTIME);
-  bool into_cgroup = false, moved = true;
+  bool into_cgroup = false;
   int r = -1;
   pid_t pid;
 
@@ -463,13 +474,7 @@ exec_direct (struct exec_ctx *c, struct init_config *cfg, pid_t *out, struct car
       carrel_fail (err, errno, "join the container's time namespace");
       goto restore;
     }
-  for (char **f = enter; f && *f && moved; f++)
-    moved = write_file_at (AT_FDCWD, *f, "0", 1, err) == 0;
-  if (!moved)
-    {
-      carrel_wrap (err, "join the container's cgroup %s", c->st.cgroup_path);
-      goto restore;
-    }
+  c->cgroup_enter = enter;
   pid = clone_into_cgroup (0, clone_fd, &into_cgroup);
   if (pid == 0)
     exec_direct_child (c, cfg);
@@ -486,11 +491,7 @@ exec_direct (struct exec_ctx *c, struct init_config *cfg, pid_t *out, struct car
   *out = pid;
   r = 0;
 restore:
-  {
-    struct carrel_error ignored;
-    for (char **f = leave; f && *f; f++)
-      write_file_at (AT_FDCWD, *f, "0", 1, &ignored);
-  }
+  c->cgroup_enter = NULL;
   /* Our own later children (none today) belong to the host again. */
   if (own_pid >= 0)
     setns (own_pid, CLONE_NEWPID);

@@ -202,6 +202,17 @@ test_exec_joins_the_container_cgroup() {
   assert_eq "$(cat "/proc/$init/cgroup")" "$(cat "/proc/$pid/cgroup")" "cgroups of the exec'd process"
 }
 
+# As with runc, exec moves its process into the cgroup (it is not born there): a container whose
+# pids.max is reached still takes an exec, whose program then cannot fork.
+test_exec_into_a_container_at_its_pids_limit() {
+  config_set '.linux.resources.pids = {"limit": 1}'
+  exec_container
+  assert_exit 0 carrel exec "$ID" echo in
+  assert_eq in "$LAST_OUT" "output of the exec"
+  carrel exec "$ID" sh -c '/bin/true; echo after' </dev/null >"$TEST_DIR/out" 2>"$TEST_DIR/err" || true
+  assert_contains "$(cat "$TEST_DIR/err")" "fork"
+}
+
 test_exec_into_a_user_namespace_container() {
   config_set '.linux.namespaces += [{"type": "user"}]
     | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]

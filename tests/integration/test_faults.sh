@@ -231,6 +231,7 @@ no_exec_process() { ! pgrep -f '^sleep 31$' >/dev/null; }
 
 test_fault_exec_before_clone() { exec_fault exec.before-clone; }
 test_fault_exec_after_clone() { exec_fault exec.after-clone; }
+test_fault_exec_join_cgroup() { exec_fault exec.join-cgroup; }
 test_fault_exec_before_exec() { exec_fault exec.before-exec; }
 
 # With no fault asked for, the fault build behaves as the normal one and passes every point of a
