@@ -624,7 +624,9 @@ cgroup_self_move_plan (const char *path, char ***enter, char ***leave, int *clon
   cleanup_file FILE *f = NULL;
   char line[4096];
   size_t n = 0;
-  *enter = *leave = NULL;
+  *enter = NULL;
+  if (leave)
+    *leave = NULL;
   *clone_fd = -1;
   if (cg_layout_get (&l, err) < 0)
     return -1;
@@ -641,7 +643,8 @@ cgroup_self_move_plan (const char *path, char ***enter, char ***leave, int *clon
   if (f == NULL)
     return carrel_fail (err, errno, "open /proc/self/cgroup");
   *enter = xcalloc (l->n_v1 + 1, sizeof (char *));
-  *leave = xcalloc (l->n_v1 + 1, sizeof (char *));
+  if (leave)
+    *leave = xcalloc (l->n_v1 + 1, sizeof (char *));
   while (fgets (line, sizeof line, f))
     {
       char *ctl = strchr (line, ':'), *own;
@@ -653,7 +656,8 @@ cgroup_self_move_plan (const char *path, char ***enter, char ***leave, int *clon
         if (strcmp (l->v1[i].controllers, ctl) == 0 && n < l->n_v1)
           {
             (*enter)[n] = xasprintf ("%s%s/tasks", l->v1[i].mount, path);
-            (*leave)[n] = xasprintf ("%s%s/tasks", l->v1[i].mount, strcmp (own, "/") == 0 ? "" : own);
+            if (leave)
+              (*leave)[n] = xasprintf ("%s%s/tasks", l->v1[i].mount, strcmp (own, "/") == 0 ? "" : own);
             n++;
           }
     }
@@ -661,8 +665,12 @@ cgroup_self_move_plan (const char *path, char ***enter, char ***leave, int *clon
     {
       /* Some hierarchy is not in our /proc/self/cgroup: take the ordinary path. */
       free_strv (*enter);
-      free_strv (*leave);
-      *enter = *leave = NULL;
+      *enter = NULL;
+      if (leave)
+        {
+          free_strv (*leave);
+          *leave = NULL;
+        }
     }
   return 0;
 }

@@ -34,7 +34,7 @@ void cgroup_count_made (struct cgroup *cg, int made);
 /* How the supervisor starts the init in the cgroup at path without a cgroup.procs write: the v1
  * tasks files it moves itself into before the clone (enter) and back to after it (leave), both NULL
  * when that fast path does not apply; and a cgroup2 directory fd for clone3's CLONE_INTO_CGROUP,
- * or -1 (see cgroup.c). */
+ * or -1 (see cgroup.c). leave may be NULL: exec's process moves itself in and stays. */
 int cgroup_self_move_plan (const char *path, char ***enter, char ***leave, int *clone_fd,
                            struct carrel_error *err);
 /* The path to record in the state ("/carrel/c1"), and whether carrel created it. */

@@ -448,7 +448,7 @@ static int
 exec_direct (struct exec_ctx *c, struct init_config *cfg, pid_t *out, struct carrel_error *err)
 {
   cleanup_fd int own_pid = -1, own_time = -1, clone_fd = -1;
-  cleanup_strv char **enter = NULL, **leave = NULL;
+  cleanup_strv char **enter = NULL;
   int pid_ns = ns_fd_of (c, CLONE_NEWPID), time_ns = ns_fd_of (c, CLONE_NEWTIME);
   bool into_cgroup = false;
   int r = -1;
@@ -456,7 +456,7 @@ exec_direct (struct exec_ctx *c, struct init_config *cfg, pid_t *out, struct car
 
   if (geteuid () != 0)
     return 1;
-  if (c->st.cgroup_path && cgroup_self_move_plan (c->st.cgroup_path, &enter, &leave, &clone_fd, err) < 0)
+  if (c->st.cgroup_path && cgroup_self_move_plan (c->st.cgroup_path, &enter, NULL, &clone_fd, err) < 0)
     return -1;
   /* No fast path (a v1 hierarchy without the cgroup; a v2 cgroup we cannot clone into, or a
    * kernel without CLONE_INTO_CGROUP): the helper is moved the ordinary way. */
