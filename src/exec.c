@@ -63,7 +63,6 @@ struct exec_ctx
   struct seccomp_program prog; /* linux.seccomp compiled: from the cache, or now */
   char *profile;               /* linux.seccomp's JSON text, NULL when not found */
   int cache_fd;                /* the filter cache, or -1 */
-  char **cgroup_enter;         /* v1 tasks files the directly cloned process writes itself into */
 };
 
 static void
@@ -407,9 +406,10 @@ fail:
   _exit (1);
 }
 
-/* The process, cloned by the CLI itself (exec_direct). */
+/* The process, cloned by the CLI itself (exec_direct). cgroup_tasks: the container's v1 tasks
+ * files to write itself into; NULL when there are none (on v2, clone3 placed it). */
 __attribute__ ((noreturn)) static void
-exec_direct_child (struct exec_ctx *c, struct init_config *cfg)
+exec_direct_child (struct exec_ctx *c, struct init_config *cfg, char **cgroup_tasks)
 {
   struct carrel_error err = { 0 };
   /* Non-dumpable until execve, as the helper is (see exec_helper). */
@@ -419,7 +419,7 @@ exec_direct_child (struct exec_ctx *c, struct init_config *cfg)
     close (c->console_peer);
   /* Into the v1 cgroups first, while /sys/fs/cgroup is still the host's. A task moving itself
    * ("0") skips the lock a move by pid takes. */
-  for (char **f = c->cgroup_enter; f && *f; f++)
+  for (char **f = cgroup_tasks; f && *f; f++)
     if (fault_point ("exec.join-cgroup", &err) < 0 || write_file_at (AT_FDCWD, *f, "0", 1, &err) < 0)
       {
         carrel_wrap (&err, "join the container's cgroup %s", c->st.cgroup_path);
@@ -474,10 +474,9 @@ exec_direct (struct exec_ctx *c, struct init_config *cfg, pid_t *out, struct car
       carrel_fail (err, errno, "join the container's time namespace");
       goto restore;
     }
-  c->cgroup_enter = enter;
   pid = clone_into_cgroup (0, clone_fd, &into_cgroup);
   if (pid == 0)
-    exec_direct_child (c, cfg);
+    exec_direct_child (c, cfg, enter);
   if (pid < 0 || (clone_fd >= 0 && !into_cgroup))
     {
       carrel_fail (err, pid < 0 ? errno : ENOTSUP, "clone the process into the container's cgroup");
@@ -491,7 +490,6 @@ exec_direct (struct exec_ctx *c, struct init_config *cfg, pid_t *out, struct car
   *out = pid;
   r = 0;
 restore:
-  c->cgroup_enter = NULL;
   /* Our own later children (none today) belong to the host again. */
   if (own_pid >= 0)
     setns (own_pid, CLONE_NEWPID);
