@@ -1,7 +1,6 @@
 /* kill, delete and state: commands on a container that exists. */
 #include <errno.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
@@ -329,11 +328,11 @@ carrel_container_state (const char *root, const char *id, struct carrel_state *o
   /* The state records the uid; users read names. */
   if (out->owner && out->owner[0] >= '0' && out->owner[0] <= '9')
     {
-      struct passwd *pw = getpwuid ((uid_t)strtoul (out->owner, NULL, 10));
-      if (pw)
+      char *name = passwd_name_of ((uid_t)strtoul (out->owner, NULL, 10));
+      if (name)
         {
           free (out->owner);
-          out->owner = xstrdup (pw->pw_name);
+          out->owner = name;
         }
     }
   return 0;

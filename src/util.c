@@ -309,3 +309,31 @@ clone_into_cgroup_supported (void)
     }
   return known;
 }
+
+char *
+passwd_name_of (uid_t uid)
+{
+  cleanup_file FILE *f = fopen ("/etc/passwd", "re");
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  if (f == NULL)
+    return NULL;
+  /* name:password:uid:... */
+  while (getline (&line, &cap, f) > 0)
+    {
+      char *colon = strchr (line, ':');
+      char *field = colon ? strchr (colon + 1, ':') : NULL;
+      char *end;
+      unsigned long v;
+      if (field == NULL || colon == line)
+        continue;
+      errno = 0;
+      v = strtoul (field + 1, &end, 10);
+      if (errno == 0 && end != field + 1 && *end == ':' && v == uid)
+        {
+          *colon = '\0';
+          return xstrdup (line);
+        }
+    }
+  return NULL;
+}

@@ -93,6 +93,10 @@ pid_t clone_into_cgroup (unsigned long flags, int cgroup_fd, bool *into_cgroup);
 /* Whether the kernel has CLONE_INTO_CGROUP (5.7+); probed once without creating a process. */
 bool clone_into_cgroup_supported (void);
 
+/* The name /etc/passwd gives uid, or NULL. Read directly, as runc does: carrel is linked
+ * statically, and glibc's getpwuid would load NSS modules from the shared libc at run time. */
+char *passwd_name_of (uid_t uid);
+
 /* Monotonic milliseconds, for bounded waits. */
 long long now_ms (void);
 /* Nanoseconds since the epoch as an RFC 3339 string with nanoseconds, UTC. */

@@ -139,6 +139,18 @@ write_file_atomic_replaces_whole (void **state)
   assert_int_equal (rmdir (dir), 0);
 }
 
+/* Owner names for `list` and `state`, read from /etc/passwd as glibc's NSS would not work in the
+ * static binary. Every system names uid 0; no system gives a name to uid 4294967294. */
+static void
+passwd_names_uid_0_root_and_not_an_unknown_uid (void **state)
+{
+  char *name = passwd_name_of (0);
+  assert_non_null (name);
+  assert_string_equal (name, "root");
+  free (name);
+  assert_null (passwd_name_of (4294967294U));
+}
+
 int
 main (void)
 {
@@ -147,6 +159,7 @@ main (void)
     cmocka_unit_test (write_file_atomic_replaces_whole),
     cmocka_unit_test (json_span_finds_the_member),
     cmocka_unit_test (json_span_refuses_what_it_cannot_read),
+    cmocka_unit_test (passwd_names_uid_0_root_and_not_an_unknown_uid),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
