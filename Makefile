@@ -13,15 +13,27 @@ PKGS := libseccomp libcap libmnl libnftnl jansson
 CFLAGS ?= -O2 -g
 CARREL_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wvla \
 	-D_GNU_SOURCE -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS_CARREL := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-# The libraries Debian ships as archives are linked in: every carrel command then skips loading
-# four shared objects (`carrel --version`: 1.02 -> 0.81 ms here; /bin/true is 0.67 ms). libc and
-# libmnl (no libmnl.a in Debian) stay shared. STATIC_LIBS= links all of them shared.
+# libmnl's functions come from src/mnl.c (its header from libmnl-dev): Debian ships no libmnl.a.
+LDLIBS_CARREL := $(filter-out -lmnl,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+# The libraries Debian ships as archives are linked in, and with STATIC=1 (the default) libc too:
+# build/carrel is one static-pie binary (still position independent: ASLR stays). A `run` then
+# skips ld.so and libc.so's mappings in each of its processes: 0.6 ms of about 5.5 here
+# (docs/performance.md, session 6). STATIC=0, or STATIC_LIBS= for shared libraries as well, links
+# dynamically; the sanitizer, fuzzing and valgrind builds do. build/carrel-shared is the same
+# objects linked dynamically, for valgrind (its malloc replacement needs a shared libc).
+STATIC ?= 1
 STATIC_LIBS ?= seccomp cap nftnl jansson
+CARREL_LINK :=
+LDLIBS_STATIC_PIE := $(LDLIBS_CARREL)
 ifneq ($(strip $(STATIC_LIBS)),)
 ifeq ($(foreach l,$(STATIC_LIBS),$(wildcard $(shell $(CC) -print-file-name=lib$(l).a))),$(foreach l,$(STATIC_LIBS),$(shell $(CC) -print-file-name=lib$(l).a)))
 LDLIBS_CARREL := -Wl,-Bstatic $(addprefix -l,$(STATIC_LIBS)) -Wl,-Bdynamic \
 	$(filter-out $(addprefix -l,$(STATIC_LIBS)),$(LDLIBS_CARREL))
+ifeq ($(STATIC),1)
+ifneq ($(wildcard $(shell $(CC) -print-file-name=libc.a)),)
+CARREL_LINK := -static-pie
+endif
+endif
 endif
 endif
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
@@ -63,6 +75,10 @@ $(BUILD)/libcarrel.a: $(LIB_OBJS)
 	@ar rcs $@ $^
 
 $(BUILD)/carrel: $(CLI_OBJS) $(BUILD)/libcarrel.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(CARREL_LINK) -o $@ $(CLI_OBJS) $(BUILD)/libcarrel.a \
+	  $(if $(CARREL_LINK),$(LDLIBS_STATIC_PIE),$(LDLIBS_CARREL))
+
+$(BUILD)/carrel-shared: $(CLI_OBJS) $(BUILD)/libcarrel.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libcarrel.a $(LDLIBS_CARREL)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcarrel.a
@@ -86,7 +102,7 @@ unit: $(UNIT_BINS)
 	@./tests/run-unit.sh $(UNIT_BINS)
 
 check: deps
-	$(MAKE) all $(UNIT_BINS) $(HELPER_BINS)
+	$(MAKE) all $(BUILD)/carrel-shared $(UNIT_BINS) $(HELPER_BINS)
 	$(MAKE) fault-build
 	@./tests/run-all.sh
 
@@ -95,7 +111,7 @@ integration: all $(HELPER_BINS)
 	@./tests/run-all.sh --only integration
 
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=build-asan STATIC=0 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS:$(BUILD)/%=build-asan/%)
 	@ASAN_OPTIONS=detect_leaks=1 ./tests/run-unit.sh $(UNIT_BINS:$(BUILD)/%=build-asan/%)
 
@@ -114,7 +130,7 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) build-fuzz/lib
 
 fuzz-build:
 	@./tests/install-deps.sh clang libclang-rt-14-dev
-	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BINS)
+	$(MAKE) BUILD=build-fuzz STATIC=0 CC=clang CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BINS)
 
 fuzz: fuzz-build
 	./tests/fuzz/run.sh $(FUZZ_SECONDS)
@@ -124,7 +140,7 @@ fault-build:
 	$(MAKE) BUILD=build-fault CFLAGS="$(CFLAGS) -DCARREL_FAULT_INJECTION" build-fault/carrel
 
 valgrind: deps
-	$(MAKE) all $(UNIT_BINS)
+	$(MAKE) all $(BUILD)/carrel-shared $(UNIT_BINS)
 	./tests/clients/valgrind.sh
 
 fmt:

@@ -8,12 +8,21 @@
 # CLI checked on the path it took; the exit status is then only reported. The containers the
 # lifecycle needs are made by the CLI without valgrind.
 # Prints `N passed, M failed`; exit 77 when valgrind is missing. Needs root (creates containers).
-#   CARREL_BIN  runtime (default build/carrel)   VALGRIND_KEEP=1  keep the logs
+#   CARREL_BIN  runtime (default build/carrel; its -shared twin when there is one)
+#   VALGRIND_KEEP=1  keep the logs
 set -uo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 bin=${CARREL_BIN:-$repo/build/carrel}
+# memcheck replaces malloc through the shared libc: the default build is static, and make check
+# and make valgrind link its dynamic twin next to it (carrel-shared), which is what runs here.
+[ -x "$bin-shared" ] && bin=$bin-shared
+if ! readelf -d "$bin" 2>/dev/null | grep -q 'NEEDED.*libc\.so'; then
+  echo "FAIL valgrind: $bin is linked statically and there is no $bin-shared (run make valgrind)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 
 if ! command -v valgrind >/dev/null 2>&1; then
   echo "valgrind: not installed: skipped"
