@@ -29,7 +29,8 @@ ifneq ($(strip $(STATIC_LIBS)),)
 ifeq ($(foreach l,$(STATIC_LIBS),$(wildcard $(shell $(CC) -print-file-name=lib$(l).a))),$(foreach l,$(STATIC_LIBS),$(shell $(CC) -print-file-name=lib$(l).a)))
 LDLIBS_CARREL := -Wl,-Bstatic $(addprefix -l,$(STATIC_LIBS)) -Wl,-Bdynamic \
 	$(filter-out $(addprefix -l,$(STATIC_LIBS)),$(LDLIBS_CARREL))
-ifeq ($(STATIC),1)
+# Sanitizer runtimes need the shared libc: a -fsanitize build links dynamically whatever STATIC says.
+ifeq ($(STATIC)$(findstring -fsanitize,$(CFLAGS) $(LDFLAGS)),1)
 ifneq ($(wildcard $(shell $(CC) -print-file-name=libc.a)),)
 CARREL_LINK := -static-pie
 endif

@@ -270,8 +270,8 @@ mnl_attr_type_valid (const struct nlattr *attr, uint16_t maxtype)
 
 /* The payload sizes of the fixed-size types; 0: any size (checked by type below). */
 static const size_t attr_type_len[MNL_TYPE_MAX] = {
-  [MNL_TYPE_U8] = sizeof (uint8_t),   [MNL_TYPE_U16] = sizeof (uint16_t),
-  [MNL_TYPE_U32] = sizeof (uint32_t), [MNL_TYPE_U64] = sizeof (uint64_t),
+  [MNL_TYPE_U8] = sizeof (uint8_t),     [MNL_TYPE_U16] = sizeof (uint16_t),
+  [MNL_TYPE_U32] = sizeof (uint32_t),   [MNL_TYPE_U64] = sizeof (uint64_t),
   [MNL_TYPE_MSECS] = sizeof (uint64_t),
 };
 
@@ -593,14 +593,15 @@ cb_run (const void *buf, size_t numbytes, unsigned int seq, unsigned int portid,
 }
 
 int
-mnl_cb_run2 (const void *buf, size_t numbytes, unsigned int seq, unsigned int portid, mnl_cb_t cb_data, void *data,
-             mnl_cb_t *cb_ctl_array, unsigned int cb_ctl_array_len)
+mnl_cb_run2 (const void *buf, size_t numbytes, unsigned int seq, unsigned int portid, mnl_cb_t cb_data,
+             void *data, mnl_cb_t *cb_ctl_array, unsigned int cb_ctl_array_len)
 {
   return cb_run (buf, numbytes, seq, portid, cb_data, data, cb_ctl_array, cb_ctl_array_len);
 }
 
 int
-mnl_cb_run (const void *buf, size_t numbytes, unsigned int seq, unsigned int portid, mnl_cb_t cb_data, void *data)
+mnl_cb_run (const void *buf, size_t numbytes, unsigned int seq, unsigned int portid, mnl_cb_t cb_data,
+            void *data)
 {
   return cb_run (buf, numbytes, seq, portid, cb_data, data, NULL, 0);
 }

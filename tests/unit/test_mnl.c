@@ -82,12 +82,12 @@ unload_reference (void **state)
   return 0;
 }
 
-#define NEED_REFERENCE()                                                                                   \
-  do                                                                                                       \
-    {                                                                                                      \
-      if (ref.dl == NULL)                                                                                  \
-        skip ();                                                                                           \
-    }                                                                                                      \
+#define NEED_REFERENCE()                                                                                     \
+  do                                                                                                         \
+    {                                                                                                        \
+      if (ref.dl == NULL)                                                                                    \
+        skip ();                                                                                             \
+    }                                                                                                        \
   while (0)
 
 /* Either implementation, by flag: the same sequence of calls builds both messages. */
@@ -293,8 +293,8 @@ replies_run_callbacks_as_libmnl_runs_them (void **state)
       r2 = ref.cb_run (buf, len, 7, 99, count_data, &n2);
       e2 = errno;
       if (r1 != r2 || n1 != n2 || (r1 <= MNL_CB_STOP && e1 != e2))
-        fail_msg ("%s: ours %d (errno %d, %d calls), libmnl's %d (errno %d, %d calls)", cases[i].what, r1, e1, n1,
-                  r2, e2, n2);
+        fail_msg ("%s: ours %d (errno %d, %d calls), libmnl's %d (errno %d, %d calls)", cases[i].what, r1, e1,
+                  n1, r2, e2, n2);
     }
 }
 
