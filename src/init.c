@@ -70,6 +70,40 @@ setup_own (struct init_config *cfg, bool join_paths, int *rootfd, size_t *mounte
   return mounts_apply (cfg, *rootfd, 0, *mounted, err);
 }
 
+/* Whether a mount made after GO (from `mounted` on) lands on /dev or under it: device nodes made
+ * before it would be hidden, or be in the way. */
+static bool
+late_mount_on_dev (const struct carrel_spec *spec, size_t mounted)
+{
+  for (size_t i = mounted; i < spec->n_mounts; i++)
+    {
+      const char *d = spec->mounts[i].destination;
+      if (strncmp (d, "/dev", 4) == 0 && (d[4] == '\0' || d[4] == '/'))
+        return true;
+    }
+  return false;
+}
+
+/* The names, lo and the device nodes need no cgroup: with an early start they are made while the
+ * CLI makes the cgroup (it has time to spare there; after GO they were on the path to the
+ * program). *devices_done tells whether the nodes are made. */
+static int
+setup_namespaces_and_devices (struct init_config *cfg, int rootfd, bool with_devices, bool *devices_done,
+                              struct carrel_error *err)
+{
+  if (with_devices)
+    {
+      if (devices_setup (cfg, rootfd, err) < 0)
+        return -1;
+      *devices_done = true;
+    }
+  if (ns_set_names (cfg->spec, err) < 0)
+    return -1;
+  if ((cfg->new_ns_flags & CLONE_NEWNET) && ns_loopback_up (err) < 0)
+    return -1;
+  return 0;
+}
+
 static int
 setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel_error *err)
 {
@@ -77,6 +111,7 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
   bool before_go = setup_before_go (cfg);
   cleanup_fd int rootfd = -1;
   size_t mounted = 0;
+  bool names_done = false, devices_done = false;
 
   /* Our exe is the carrel binary until execve: keep /proc/<pid>/exe out of reach of anything in
    * the container (exec into a created container, CVE-2019-5736 class). execve resets it. An
@@ -87,6 +122,10 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
       prctl (PR_SET_DUMPABLE, 0);
       if (setup_own (cfg, true, &rootfd, &mounted, err) < 0)
         return -1;
+      if (setup_namespaces_and_devices (cfg, rootfd, !late_mount_on_dev (spec, mounted), &devices_done, err)
+          < 0)
+        return -1;
+      names_done = true;
     }
   /* The CLI has made our cgroup and written our id maps when this arrives; it carries the state
    * for the hooks. */
@@ -109,13 +148,11 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
     return -1;
   if (mounts_apply (cfg, rootfd, mounted, spec->n_mounts, err) < 0)
     return -1;
-  if (devices_setup (cfg, rootfd, err) < 0)
+  if (!devices_done && devices_setup (cfg, rootfd, err) < 0)
     return -1;
   if (fault_point ("init.after-mounts", err) < 0)
     return -1;
-  if (ns_set_names (spec, err) < 0)
-    return -1;
-  if ((cfg->new_ns_flags & CLONE_NEWNET) && ns_loopback_up (err) < 0)
+  if (!names_done && setup_namespaces_and_devices (cfg, rootfd, false, &devices_done, err) < 0)
     return -1;
 
   /* prestart and createRuntime run in the runtime's namespaces: the CLI runs them. */
