@@ -716,6 +716,31 @@ cgroup_early_plan (const char *path, char ***tasks, int *unified_fd, int *unifie
   return 0;
 }
 
+int
+cgroup_open_tasks (const char *path, int *fds, size_t max, size_t *n, struct carrel_error *err)
+{
+  const struct cg_layout *l;
+  *n = 0;
+  if (cg_layout_get (&l, err) < 0)
+    return -1;
+  if (l->n_v1 > max)
+    return carrel_fail (err, E2BIG, "%zu cgroup hierarchies", l->n_v1);
+  for (size_t i = 0; i < l->n_v1; i++)
+    {
+      cleanup_free char *tasks = xasprintf ("%s%s/tasks", l->v1[i].mount, path);
+      fds[*n] = open (tasks, O_WRONLY | O_CLOEXEC);
+      if (fds[*n] < 0)
+        {
+          int e = errno;
+          while (*n > 0)
+            close (fds[--*n]);
+          return carrel_fail (err, e, "open %s", tasks);
+        }
+      ++*n;
+    }
+  return 0;
+}
+
 bool
 cgroup_early_wanted (void)
 {

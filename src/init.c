@@ -30,10 +30,39 @@ join_session_keyring (const char *id, struct carrel_error *err)
 static int
 join_cgroup (char **tasks_files, struct carrel_error *err)
 {
+  if (fault_point ("init.join-cgroup", err) < 0)
+    return -1;
   for (char **f = tasks_files; *f; f++)
     if (write_file_at (AT_FDCWD, *f, "0", 1, err) < 0)
       return carrel_wrap (err, "join the container's cgroup");
   return 0;
+}
+
+/* The same through the tasks files the CLI opened (SYNC_CGROUP_FDS after GO). */
+static int
+join_cgroup_fds (int sock, struct carrel_error *err)
+{
+  int fds[SYNC_FDS_MAX];
+  size_t n;
+  int r = 0;
+  if (sync_recv_fds (sock, SYNC_CGROUP_FDS, fds, SYNC_FDS_MAX, &n, err) < 0)
+    return carrel_wrap (err, "join the container's cgroup");
+  r = fault_point ("init.join-cgroup", err);
+  for (size_t i = 0; i < n; i++)
+    {
+      if (r == 0 && write (fds[i], "0", 1) != 1)
+        {
+          char link[64], path[4096];
+          ssize_t len;
+          int e = errno;
+          snprintf (link, sizeof link, "/proc/self/fd/%d", fds[i]);
+          len = readlink (link, path, sizeof path - 1);
+          path[len > 0 ? len : 0] = '\0';
+          r = carrel_fail (err, e, "join the container's cgroup: write %s", len > 0 ? path : "a tasks file");
+        }
+      close (fds[i]);
+    }
+  return r;
 }
 
 /* The first steps wait for nothing from the runtime unless a new user namespace waits for its id
@@ -137,6 +166,8 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
     return carrel_fail (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
   /* Early mode: the CLI made our cgroup while we started; step into its v1 hierarchies (before
    * the cgroup namespace, and before any namespace join when we waited for GO). */
+  if (msg->pid == SYNC_GO_JOIN_CGROUP_FDS && join_cgroup_fds (cfg->cli_sock, err) < 0)
+    return -1;
   if (msg->pid == SYNC_GO_JOIN_CGROUP && cfg->cgroup_join && join_cgroup (cfg->cgroup_join, err) < 0)
     return -1;
   if (!before_go && ns_join_paths (spec, err) < 0)

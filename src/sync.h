@@ -28,6 +28,8 @@ enum sync_type
   SYNC_MODE,  /* CLI -> supervisor: pid = REAPER_* */
   SYNC_QUERY, /* client -> supervisor; reply SYNC_PID: pid = init, data = "owned:PATH" or "joined:PATH" */
 
+  SYNC_CGROUP_FDS, /* CLI -> init after GO: the v1 tasks files to write "0" to, as SCM_RIGHTS */
+
   SYNC_SECCOMP_NOTIFY = 64, /* init -> supervisor: the seccomp notify fd follows (seccomp_notify.c) */
 };
 
@@ -37,8 +39,11 @@ enum
   REAPER_MONITOR = 2,    /* the init is cloned with CLONE_PARENT: the engine's monitor reaps it */
 };
 
-/* SYNC_GO's pid: the init joins its cgroup itself (init_config.cgroup_join). */
+/* SYNC_GO's pid: the init joins its cgroup itself (init_config.cgroup_join), by path; or through
+ * the tasks files the CLI opened (SYNC_CGROUP_FDS follows). */
 #define SYNC_GO_JOIN_CGROUP 1
+#define SYNC_GO_JOIN_CGROUP_FDS 2
+#define SYNC_FDS_MAX 32
 
 struct sync_msg
 {
@@ -55,6 +60,10 @@ int sync_send (int fd, enum sync_type type, int errno_value, int pid, const char
 int sync_send_error (int fd, const struct carrel_error *failure);
 /* Receive one message; EOF gives type 0. */
 int sync_recv (int fd, struct sync_msg *msg, struct carrel_error *err);
+/* A message of type with n open files (at most SYNC_FDS_MAX) and no text. */
+int sync_send_fds (int fd, enum sync_type type, const int *fds, size_t n, struct carrel_error *err);
+/* Receive a message of type want with its files (close-on-exec) into fds[max]; *n says how many. */
+int sync_recv_fds (int fd, enum sync_type want, int *fds, size_t max, size_t *n, struct carrel_error *err);
 /* Receive and require `want`; SYNC_ERROR becomes err with its errno. */
 int sync_expect (int fd, enum sync_type want, struct sync_msg *msg, const char *what,
                  struct carrel_error *err);

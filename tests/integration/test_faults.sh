@@ -98,6 +98,7 @@ test_fault_create_after_network() { create_fault create.after-network; }
 test_fault_create_after_hooks() { create_fault create.after-hooks; }
 test_fault_create_after_created() { create_fault create.after-created; }
 test_fault_init_before_mounts() { create_fault init.before-mounts; }
+test_fault_init_join_cgroup() { create_fault init.join-cgroup; } # v1: the tasks files from the CLI
 test_fault_init_after_mounts() { create_fault init.after-mounts; }
 test_fault_init_before_pivot() { create_fault init.before-pivot; }
 test_fault_init_before_created() { create_fault init.before-created; }
