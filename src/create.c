@@ -629,11 +629,11 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   {
     /* The init writes "0" to its tasks files: opened here, they reach it with GO, and their path
      * lookups leave its way to the program. Should that fail, it opens them by path itself. */
-    int tasks[SYNC_FDS_MAX];
+    int tasks[FDS_PASS_MAX];
     size_t n_tasks = 0;
     struct carrel_error ignored;
     int join = join_cgroup ? SYNC_GO_JOIN_CGROUP : 0;
-    if (join_cgroup && cgroup_open_tasks (c->early_path, tasks, SYNC_FDS_MAX, &n_tasks, &ignored) == 0
+    if (join_cgroup && cgroup_open_tasks (c->early_path, tasks, FDS_PASS_MAX, &n_tasks, &ignored) == 0
         && n_tasks > 0)
       join = SYNC_GO_JOIN_CGROUP_FDS;
     r = sync_send (init_sock, SYNC_GO, 0, join, state_json, err);

@@ -42,10 +42,10 @@ join_cgroup (char **tasks_files, struct carrel_error *err)
 static int
 join_cgroup_fds (int sock, struct carrel_error *err)
 {
-  int fds[SYNC_FDS_MAX];
+  int fds[FDS_PASS_MAX];
   size_t n;
   int r = 0;
-  if (sync_recv_fds (sock, SYNC_CGROUP_FDS, fds, SYNC_FDS_MAX, &n, err) < 0)
+  if (sync_recv_fds (sock, SYNC_CGROUP_FDS, fds, FDS_PASS_MAX, &n, err) < 0)
     return carrel_wrap (err, "join the container's cgroup");
   r = fault_point ("init.join-cgroup", err);
   for (size_t i = 0; i < n; i++)

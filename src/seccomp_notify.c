@@ -21,53 +21,22 @@
 static int
 send_with_fd (int sock, const void *data, size_t len, int fd)
 {
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
-  struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
-  struct msghdr mh
-      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-  struct cmsghdr *cm;
-  memset (&u, 0, sizeof u);
-  cm = CMSG_FIRSTHDR (&mh);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &fd, sizeof fd);
-  while (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0)
-    if (errno != EINTR)
-      return -1;
-  return 0;
+  return send_fds (sock, data, len, &fd, 1) < 0 ? -1 : 0;
 }
 
 static int
 recv_fd (int sock, int *out)
 {
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
   char byte;
-  struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-  struct msghdr mh
-      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-  struct cmsghdr *cm;
-  ssize_t n;
-  do
-    n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
+  size_t n;
+  ssize_t r = recv_fds (sock, &byte, 1, out, 1, &n);
+  if (r < 0)
     return -1;
-  cm = CMSG_FIRSTHDR (&mh);
-  if (n == 0 || cm == NULL || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+  if (r == 0 || n == 0)
     {
       errno = EPROTO;
       return -1;
     }
-  memcpy (out, CMSG_DATA (cm), sizeof (int));
   return 0;
 }
 

@@ -8,16 +8,19 @@
 #include "sync.h"
 #include "util.h"
 
+/* What precedes a message's text (struct sync_msg's first fields). */
+struct sync_header
+{
+  uint32_t type;
+  int32_t errno_value;
+  int32_t pid;
+  uint32_t len;
+};
+
 int
 sync_send (int fd, enum sync_type type, int errno_value, int pid, const char *data, struct carrel_error *err)
 {
-  struct
-  {
-    uint32_t type;
-    int32_t errno_value;
-    int32_t pid;
-    uint32_t len;
-  } hdr = { type, errno_value, pid, 0 };
+  struct sync_header hdr = { type, errno_value, pid, 0 };
   size_t len = data ? strlen (data) : 0;
   struct iovec iov[2];
   struct msghdr mh = { 0 };
@@ -88,85 +91,29 @@ sync_expect (int fd, enum sync_type want, struct sync_msg *msg, const char *what
 int
 sync_send_fds (int fd, enum sync_type type, const int *fds, size_t n, struct carrel_error *err)
 {
-  struct
-  {
-    uint32_t type;
-    int32_t errno_value;
-    int32_t pid;
-    uint32_t len;
-  } hdr = { type, 0, (int32_t)n, 0 };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int) * SYNC_FDS_MAX)];
-    struct cmsghdr align;
-  } u;
-  struct iovec iov = { .iov_base = &hdr, .iov_len = sizeof hdr };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf };
-  struct cmsghdr *cm;
-  if (n == 0 || n > SYNC_FDS_MAX)
+  struct sync_header hdr = { type, 0, (int32_t)n, 0 };
+  if (n == 0 || n > FDS_PASS_MAX)
     return carrel_fail (err, EINVAL, "send %zu files to carrel process", n);
-  memset (&u, 0, sizeof u);
-  mh.msg_controllen = CMSG_SPACE (sizeof (int) * n);
-  cm = CMSG_FIRSTHDR (&mh);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int) * n);
-  memcpy (CMSG_DATA (cm), fds, sizeof (int) * n);
-  while (sendmsg (fd, &mh, MSG_NOSIGNAL) < 0)
-    if (errno != EINTR)
-      return carrel_fail (err, errno, "send to carrel process");
+  if (send_fds (fd, &hdr, sizeof hdr, fds, n) < 0)
+    return carrel_fail (err, errno, "send to carrel process");
   return 0;
 }
 
 int
 sync_recv_fds (int fd, enum sync_type want, int *fds, size_t max, size_t *n, struct carrel_error *err)
 {
-  struct
-  {
-    uint32_t type;
-    int32_t errno_value;
-    int32_t pid;
-    uint32_t len;
-  } hdr = { 0 };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int) * SYNC_FDS_MAX)];
-    struct cmsghdr align;
-  } u;
-  struct iovec iov = { .iov_base = &hdr, .iov_len = sizeof hdr };
-  struct msghdr mh
-      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-  struct cmsghdr *cm;
-  ssize_t r;
-  *n = 0;
-  do
-    r = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
-  while (r < 0 && errno == EINTR);
+  struct sync_header hdr = { 0 };
+  ssize_t r = recv_fds (fd, &hdr, sizeof hdr, fds, max, n);
   if (r < 0)
     return carrel_fail (err, errno, "receive from carrel process");
-  cm = CMSG_FIRSTHDR (&mh);
-  if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-    {
-      size_t got = (cm->cmsg_len - CMSG_LEN (0)) / sizeof (int);
-      int *in = (int *)CMSG_DATA (cm);
-      for (size_t i = 0; i < got; i++)
-        {
-          int one;
-          memcpy (&one, in + i, sizeof one);
-          if (*n < max)
-            fds[(*n)++] = one;
-          else
-            close (one);
-        }
-    }
-  if ((size_t)r < sizeof hdr || hdr.type != (uint32_t)want || (mh.msg_flags & MSG_CTRUNC))
+  if ((size_t)r < sizeof hdr || hdr.type != (uint32_t)want)
     {
       for (size_t i = 0; i < *n; i++)
         close (fds[i]);
       *n = 0;
       if (r == 0)
         return carrel_fail (err, 0, "the runtime went away");
-      return carrel_fail (err, EPROTO, "expected %zu files, got message %u", max, r > 0 ? hdr.type : 0);
+      return carrel_fail (err, EPROTO, "expected files, got message %u", hdr.type);
     }
   return 0;
 }

@@ -43,7 +43,6 @@ enum
  * the tasks files the CLI opened (SYNC_CGROUP_FDS follows). */
 #define SYNC_GO_JOIN_CGROUP 1
 #define SYNC_GO_JOIN_CGROUP_FDS 2
-#define SYNC_FDS_MAX 32
 
 struct sync_msg
 {
@@ -60,7 +59,7 @@ int sync_send (int fd, enum sync_type type, int errno_value, int pid, const char
 int sync_send_error (int fd, const struct carrel_error *failure);
 /* Receive one message; EOF gives type 0. */
 int sync_recv (int fd, struct sync_msg *msg, struct carrel_error *err);
-/* A message of type with n open files (at most SYNC_FDS_MAX) and no text. */
+/* A message of type with n open files (at most FDS_PASS_MAX, util.h) and no text. */
 int sync_send_fds (int fd, enum sync_type type, const int *fds, size_t n, struct carrel_error *err);
 /* Receive a message of type want with its files (close-on-exec) into fds[max]; *n says how many. */
 int sync_recv_fds (int fd, enum sync_type want, int *fds, size_t max, size_t *n, struct carrel_error *err);

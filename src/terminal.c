@@ -18,17 +18,8 @@
 int
 terminal_send_fd (int sock, int fd, const char *name, struct carrel_error *err)
 {
-  char buf[CMSG_SPACE (sizeof (int))] = { 0 };
-  struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen (name) };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf };
-  struct cmsghdr *c = CMSG_FIRSTHDR (&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &fd, sizeof (int));
-  while (sendmsg (sock, &mh, MSG_NOSIGNAL) < 0)
-    if (errno != EINTR)
-      return carrel_fail (err, errno, "send the terminal over the console socket");
+  if (send_fds (sock, name, strlen (name), &fd, 1) < 0)
+    return carrel_fail (err, errno, "send the terminal over the console socket");
   return 0;
 }
 
@@ -36,20 +27,11 @@ int
 terminal_recv_fd (int sock, int *fd, struct carrel_error *err)
 {
   char name[4096];
-  char buf[CMSG_SPACE (sizeof (int))] = { 0 };
-  struct iovec iov = { .iov_base = name, .iov_len = sizeof name };
-  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf };
-  struct cmsghdr *c;
-  ssize_t n;
-  do
-    n = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
+  size_t n;
+  if (recv_fds (sock, name, sizeof name, fd, 1, &n) < 0)
     return carrel_fail (err, errno, "receive the terminal");
-  c = CMSG_FIRSTHDR (&mh);
-  if (c == NULL || c->cmsg_type != SCM_RIGHTS)
+  if (n == 0)
     return carrel_fail (err, EPROTO, "receive the terminal: no file descriptor");
-  memcpy (fd, CMSG_DATA (c), sizeof (int));
   return 0;
 }
 

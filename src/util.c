@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -336,4 +337,70 @@ passwd_name_of (uid_t uid)
         }
     }
   return NULL;
+}
+
+ssize_t
+send_fds (int sock, const void *data, size_t len, const int *fds, size_t n)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int) * FDS_PASS_MAX)];
+    struct cmsghdr align;
+  } u;
+  struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+  struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+  ssize_t r;
+  if (n > FDS_PASS_MAX)
+    {
+      errno = EINVAL;
+      return -1;
+    }
+  if (n > 0)
+    {
+      struct cmsghdr *cm;
+      memset (&u, 0, sizeof u);
+      mh.msg_control = u.buf;
+      mh.msg_controllen = CMSG_SPACE (sizeof (int) * n);
+      cm = CMSG_FIRSTHDR (&mh);
+      cm->cmsg_level = SOL_SOCKET;
+      cm->cmsg_type = SCM_RIGHTS;
+      cm->cmsg_len = CMSG_LEN (sizeof (int) * n);
+      memcpy (CMSG_DATA (cm), fds, sizeof (int) * n);
+    }
+  do
+    r = sendmsg (sock, &mh, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  return r;
+}
+
+ssize_t
+recv_fds (int sock, void *buf, size_t len, int *fds, size_t max, size_t *n)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int) * FDS_PASS_MAX)];
+    struct cmsghdr align;
+  } u;
+  struct iovec iov = { .iov_base = buf, .iov_len = len };
+  struct msghdr mh
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+  ssize_t r;
+  *n = 0;
+  do
+    r = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return r;
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR (&mh); cm; cm = CMSG_NXTHDR (&mh, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+      for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN (0)) / sizeof (int); i++)
+        {
+          int fd;
+          memcpy (&fd, CMSG_DATA (cm) + i * sizeof (int), sizeof fd);
+          if (*n < max)
+            fds[(*n)++] = fd;
+          else
+            close (fd);
+        }
+  return r;
 }

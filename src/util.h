@@ -93,6 +93,14 @@ pid_t clone_into_cgroup (unsigned long flags, int cgroup_fd, bool *into_cgroup);
 /* Whether the kernel has CLONE_INTO_CGROUP (5.7+); probed once without creating a process. */
 bool clone_into_cgroup_supported (void);
 
+/* Passing open files over a unix socket (SCM_RIGHTS), at most FDS_PASS_MAX at once. send_fds
+ * sends data (len > 0) with fds[n]; recv_fds receives up to len bytes into buf and the files that
+ * came with them (close-on-exec) into fds[max] (*n of them; any beyond max are closed). Both return
+ * what sendmsg/recvmsg return (-1 with errno), retrying on EINTR. */
+#define FDS_PASS_MAX 32
+ssize_t send_fds (int sock, const void *data, size_t len, const int *fds, size_t n);
+ssize_t recv_fds (int sock, void *buf, size_t len, int *fds, size_t max, size_t *n);
+
 /* The name /etc/passwd gives uid, or NULL. Read directly, as runc does: carrel is linked
  * statically, and glibc's getpwuid would load NSS modules from the shared libc at run time. */
 char *passwd_name_of (uid_t uid);
