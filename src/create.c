@@ -483,6 +483,29 @@ plan_early (struct create_ctx *c, int flags, bool unprivileged, struct carrel_er
   return 0;
 }
 
+/* GO to the init. An early join: the init writes "0" to its v1 tasks files, and these are opened
+ * here and follow GO, so that their path lookups leave the init's way to the program. Should the
+ * opening fail, the init opens them by path itself and reports what fails. */
+static int
+send_go (struct create_ctx *c, int init_sock, bool join_cgroup, const char *state_json,
+         struct carrel_error *err)
+{
+  int tasks[FDS_PASS_MAX];
+  size_t n_tasks = 0;
+  struct carrel_error ignored;
+  int join = join_cgroup ? SYNC_GO_JOIN_CGROUP : 0;
+  int r;
+  if (join_cgroup && cgroup_open_tasks (c->early_path, tasks, FDS_PASS_MAX, &n_tasks, &ignored) == 0
+      && n_tasks > 0)
+    join = SYNC_GO_JOIN_CGROUP_FDS;
+  r = sync_send (init_sock, SYNC_GO, 0, join, state_json, err);
+  if (r == 0 && join == SYNC_GO_JOIN_CGROUP_FDS)
+    r = sync_send_fds (init_sock, SYNC_CGROUP_FDS, tasks, n_tasks, err);
+  for (size_t i = 0; i < n_tasks; i++)
+    close (tasks[i]);
+  return r;
+}
+
 static int
 create_container (struct create_ctx *c, struct carrel_error *err)
 {
@@ -626,25 +649,8 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   if (fault_point ("create.after-network", err) < 0)
     goto out;
   state_json = hook_state_json (opts->id, "creating", c->init_pid, c->bundle, c->spec);
-  {
-    /* The init writes "0" to its tasks files: opened here, they reach it with GO, and their path
-     * lookups leave its way to the program. Should that fail, it opens them by path itself. */
-    int tasks[FDS_PASS_MAX];
-    size_t n_tasks = 0;
-    struct carrel_error ignored;
-    int join = join_cgroup ? SYNC_GO_JOIN_CGROUP : 0;
-    if (join_cgroup && cgroup_open_tasks (c->early_path, tasks, FDS_PASS_MAX, &n_tasks, &ignored) == 0
-        && n_tasks > 0)
-      join = SYNC_GO_JOIN_CGROUP_FDS;
-    r = sync_send (init_sock, SYNC_GO, 0, join, state_json, err);
-    if (r == 0 && join == SYNC_GO_JOIN_CGROUP_FDS)
-      r = sync_send_fds (init_sock, SYNC_CGROUP_FDS, tasks, n_tasks, err);
-    for (size_t i = 0; i < n_tasks; i++)
-      close (tasks[i]);
-    if (r < 0)
-      goto out;
-    r = -1;
-  }
+  if (send_go (c, init_sock, join_cgroup, state_json, err) < 0)
+    goto out;
   /* While the init builds its root. */
   c->st.pid_start = proc_start_time (c->init_pid);
   c->st.supervisor_start = proc_start_time (c->sup_pid);

@@ -44,7 +44,7 @@ join_cgroup_fds (int sock, struct carrel_error *err)
 {
   int fds[FDS_PASS_MAX];
   size_t n;
-  int r = 0;
+  int r;
   if (sync_recv_fds (sock, SYNC_CGROUP_FDS, fds, FDS_PASS_MAX, &n, err) < 0)
     return carrel_wrap (err, "join the container's cgroup");
   r = fault_point ("init.join-cgroup", err);
@@ -107,7 +107,9 @@ late_mount_on_dev (const struct carrel_spec *spec, size_t mounted)
   for (size_t i = mounted; i < spec->n_mounts; i++)
     {
       const char *d = spec->mounts[i].destination;
-      if (strncmp (d, "/dev", 4) == 0 && (d[4] == '\0' || d[4] == '/'))
+      while (*d == '/') /* the parser wants absolute paths; "//dev" is one */
+        d++;
+      if (strncmp (d, "dev", 3) == 0 && (d[3] == '\0' || d[3] == '/'))
         return true;
     }
   return false;

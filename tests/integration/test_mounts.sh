@@ -66,19 +66,19 @@ test_bind_mount_read_only() {
 }
 
 # The init makes the device nodes, the hostname and lo before the CLI's GO when no mount after GO
-# lands on /dev; here one does (after a bind, every mount waits for GO): the nodes come after it.
+# lands on /dev. A bind first makes every mount wait for GO, /dev's tmpfs too ("//dev": the same
+# path): nodes made before it would be hidden under it.
 test_devices_names_and_lo_also_when_a_late_mount_lands_on_dev() {
   mkdir -p "$TEST_DIR/share" "$BUNDLE/rootfs/data"
-  add_mount /data bind "$TEST_DIR/share" bind ro
-  add_mount /dev/extra tmpfs tmpfs nosuid
+  config_set '.mounts = [{"destination": "/data", "type": "bind", "source": $s, "options": ["bind", "ro"]}]
+    + (.mounts | map(if .destination == "/dev" then .destination = "//dev" else . end))' --arg s "$TEST_DIR/share"
   config_set '.hostname = "late-dev"'
-  sh_args 'test -c /dev/null && test -c /dev/zero && test -c /dev/urandom && echo nodes-ok
-    grep -c " /dev/extra " /proc/self/mountinfo; hostname; cat /sys/class/net/lo/flags'
+  sh_args 'test -c /dev/null && test -c /dev/zero && test -c /dev/urandom && echo nodes-ok; hostname
+    cat /sys/class/net/lo/flags'
   ct_run "$ID"
   assert_contains "$RUN_OUT" nodes-ok "device nodes"
   assert_contains "$RUN_OUT" late-dev "hostname"
   assert_contains "$RUN_OUT" 0x9 "lo flags (up, loopback)"
-  assert_match "$RUN_OUT" '(^|[^0-9])1($|[^0-9])' "/dev/extra mounted"
 }
 
 test_bind_mount_read_write_writes_through() {
