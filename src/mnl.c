@@ -24,7 +24,6 @@ struct mnl_nlmsg_batch
   size_t limit;
   size_t len;
   char *cur;
-  bool overflow;
 };
 
 /* Messages */
@@ -33,12 +32,6 @@ size_t
 mnl_nlmsg_size (size_t len)
 {
   return len + MNL_NLMSG_HDRLEN;
-}
-
-size_t
-mnl_nlmsg_get_payload_len (const struct nlmsghdr *nlh)
-{
-  return nlh->nlmsg_len - MNL_NLMSG_HDRLEN;
 }
 
 struct nlmsghdr *
@@ -117,17 +110,14 @@ mnl_nlmsg_batch_start (void *buf, size_t limit)
   return b;
 }
 
-/* Takes in the message at the current position; false (and the batch is full) when it does not
- * fit: mnl_nlmsg_batch_reset then starts the next batch with it. */
+/* Takes in the message at the current position; false when it does not fit (the batch is full:
+ * send it; carrel's batches are a handful of rules and never fill one). */
 bool
 mnl_nlmsg_batch_next (struct mnl_nlmsg_batch *b)
 {
   const struct nlmsghdr *nlh = (const struct nlmsghdr *)b->cur;
   if (b->len + nlh->nlmsg_len > b->limit)
-    {
-      b->overflow = true;
-      return false;
-    }
+    return false;
   b->len += nlh->nlmsg_len;
   b->cur = b->buf + b->len;
   return true;
@@ -143,24 +133,6 @@ size_t
 mnl_nlmsg_batch_size (struct mnl_nlmsg_batch *b)
 {
   return b->len;
-}
-
-void
-mnl_nlmsg_batch_reset (struct mnl_nlmsg_batch *b)
-{
-  if (b->overflow)
-    {
-      const struct nlmsghdr *nlh = (const struct nlmsghdr *)b->cur;
-      memmove (b->buf, b->cur, nlh->nlmsg_len);
-      b->len = nlh->nlmsg_len;
-      b->cur = b->buf + b->len;
-      b->overflow = false;
-    }
-  else
-    {
-      b->len = 0;
-      b->cur = b->buf;
-    }
 }
 
 void *
@@ -187,12 +159,6 @@ uint16_t
 mnl_attr_get_type (const struct nlattr *attr)
 {
   return attr->nla_type & NLA_TYPE_MASK;
-}
-
-uint16_t
-mnl_attr_get_len (const struct nlattr *attr)
-{
-  return attr->nla_len;
 }
 
 uint16_t
@@ -329,17 +295,6 @@ mnl_attr_validate (const struct nlattr *attr, enum mnl_attr_data_type type)
   return attr_validate (attr, type, attr_type_len[type]);
 }
 
-int
-mnl_attr_validate2 (const struct nlattr *attr, enum mnl_attr_data_type type, size_t len)
-{
-  if ((unsigned)type >= MNL_TYPE_MAX)
-    {
-      errno = EINVAL;
-      return -1;
-    }
-  return attr_validate (attr, type, len);
-}
-
 /* Calls cb for each attribute in [attr, end) until it returns MNL_CB_STOP or MNL_CB_ERROR. */
 static int
 attr_walk (const struct nlattr *attr, const char *end, mnl_attr_cb_t cb, void *data)
@@ -362,12 +317,6 @@ mnl_attr_parse_nested (const struct nlattr *nested, mnl_attr_cb_t cb, void *data
 {
   const char *start = mnl_attr_get_payload (nested);
   return attr_walk ((const struct nlattr *)start, start + mnl_attr_get_payload_len (nested), cb, data);
-}
-
-int
-mnl_attr_parse_payload (const void *payload, size_t payload_len, mnl_attr_cb_t cb, void *data)
-{
-  return attr_walk (payload, (const char *)payload + payload_len, cb, data);
 }
 
 /* Appends an attribute at the message's tail; the caller's buffer must have room (the _check
@@ -433,12 +382,6 @@ void
 mnl_attr_nest_end (struct nlmsghdr *nlh, struct nlattr *start)
 {
   start->nla_len = (char *)mnl_nlmsg_get_payload_tail (nlh) - (char *)start;
-}
-
-void
-mnl_attr_nest_cancel (struct nlmsghdr *nlh, struct nlattr *start)
-{
-  nlh->nlmsg_len -= (char *)mnl_nlmsg_get_payload_tail (nlh) - (char *)start;
 }
 
 /* Sockets */
@@ -552,9 +495,9 @@ cb_error (const struct nlmsghdr *nlh, void *data)
   return e->error == 0 ? MNL_CB_STOP : MNL_CB_ERROR;
 }
 
-static int
-cb_run (const void *buf, size_t numbytes, unsigned int seq, unsigned int portid, mnl_cb_t cb_data, void *data,
-        const mnl_cb_t *cb_ctl, unsigned int n_ctl)
+int
+mnl_cb_run (const void *buf, size_t numbytes, unsigned int seq, unsigned int portid, mnl_cb_t cb_data,
+            void *data)
 {
   const struct nlmsghdr *nlh = buf;
   int len = numbytes, r = MNL_CB_OK;
@@ -578,8 +521,6 @@ cb_run (const void *buf, size_t numbytes, unsigned int seq, unsigned int portid,
         }
       if (nlh->nlmsg_type >= NLMSG_MIN_TYPE)
         cb = cb_data;
-      else if (nlh->nlmsg_type < n_ctl)
-        cb = cb_ctl ? cb_ctl[nlh->nlmsg_type] : NULL;
       else if (nlh->nlmsg_type == NLMSG_ERROR)
         cb = cb_error;
       else if (nlh->nlmsg_type == NLMSG_DONE)
@@ -590,18 +531,4 @@ cb_run (const void *buf, size_t numbytes, unsigned int seq, unsigned int portid,
         return r;
     }
   return r;
-}
-
-int
-mnl_cb_run2 (const void *buf, size_t numbytes, unsigned int seq, unsigned int portid, mnl_cb_t cb_data,
-             void *data, mnl_cb_t *cb_ctl_array, unsigned int cb_ctl_array_len)
-{
-  return cb_run (buf, numbytes, seq, portid, cb_data, data, cb_ctl_array, cb_ctl_array_len);
-}
-
-int
-mnl_cb_run (const void *buf, size_t numbytes, unsigned int seq, unsigned int portid, mnl_cb_t cb_data,
-            void *data)
-{
-  return cb_run (buf, numbytes, seq, portid, cb_data, data, NULL, 0);
 }
