@@ -678,14 +678,13 @@ cgroup_self_move_plan (const char *path, char ***enter, char ***leave, int *clon
 /* An early join (create.c): the init is cloned before the CLI has made its cgroup and, once
  * told, steps into each v1 hierarchy itself by writing "0" to the tasks file (no global lock: see
  * above). A hybrid host's cgroup2 side cannot be joined that cheaply, so its directory is made
- * now and clone3 starts the init in it. *tasks stays NULL where this does not apply (no v1
- * hierarchy: on v2 clone3 does it all). *unified_made counts the directories made here. */
+ * now and clone3 starts the init in it; nothing is made where this does not apply (no v1
+ * hierarchy: on v2 clone3 does it all). The CLI opens the tasks files for the init
+ * (cgroup_open_tasks). *unified_made counts the directories made here. */
 int
-cgroup_early_plan (const char *path, char ***tasks, int *unified_fd, int *unified_made,
-                   struct carrel_error *err)
+cgroup_early_plan (const char *path, int *unified_fd, int *unified_made, struct carrel_error *err)
 {
   const struct cg_layout *l;
-  *tasks = NULL;
   *unified_fd = -1;
   *unified_made = 0;
   if (cg_layout_get (&l, err) < 0)
@@ -710,9 +709,6 @@ cgroup_early_plan (const char *path, char ***tasks, int *unified_fd, int *unifie
           return carrel_fail (err, e, "open cgroup %s", dir);
         }
     }
-  *tasks = xcalloc (l->n_v1 + 1, sizeof (char *));
-  for (size_t i = 0; i < l->n_v1; i++)
-    (*tasks)[i] = xasprintf ("%s%s/tasks", l->v1[i].mount, path);
   return 0;
 }
 

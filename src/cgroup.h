@@ -24,13 +24,12 @@ int cgroup_create (const struct carrel_spec *spec, const char *id, const char *p
 int cgroup_enter (struct cgroup *cg, pid_t pid, struct carrel_error *err);
 /* Early mode: the init joins its cgroup itself (v1: "0" to each tasks file); the supervisor makes
  * a hybrid host's cgroup2 side right before its clone3. See cgroup.c. */
-int cgroup_early_plan (const char *path, char ***tasks, int *unified_fd, int *unified_made,
-                       struct carrel_error *err);
+int cgroup_early_plan (const char *path, int *unified_fd, int *unified_made, struct carrel_error *err);
 void cgroup_early_undo (const char *path, int unified_made);
 /* Early mode, in the CLI once the cgroup exists: the v1 tasks files the init writes "0" to, opened
  * here (write-only, close-on-exec) so that the init's join skips their path lookups. */
 int cgroup_open_tasks (const char *path, int *fds, size_t max, size_t *n, struct carrel_error *err);
-/* Early mode applies: v1 hierarchies to join (cgroup_early_plan makes no list without them). */
+/* Early mode applies: v1 hierarchies to join. */
 bool cgroup_early_wanted (void);
 /* What cgroup_early_plan made belongs to the cgroup: removed with it. */
 void cgroup_count_made (struct cgroup *cg, int made);

@@ -483,23 +483,19 @@ plan_early (struct create_ctx *c, int flags, bool unprivileged, struct carrel_er
   return 0;
 }
 
-/* GO to the init. An early join: the init writes "0" to its v1 tasks files, and these are opened
- * here and follow GO, so that their path lookups leave the init's way to the program. Should the
- * opening fail, the init opens them by path itself and reports what fails. */
+/* GO to the init. An early join: the init writes "0" to its v1 tasks files (see cgroup.c), which
+ * are opened here and follow GO, so that their path lookups stay off the init's way. */
 static int
 send_go (struct create_ctx *c, int init_sock, bool join_cgroup, const char *state_json,
          struct carrel_error *err)
 {
   int tasks[FDS_PASS_MAX];
   size_t n_tasks = 0;
-  struct carrel_error ignored;
-  int join = join_cgroup ? SYNC_GO_JOIN_CGROUP : 0;
   int r;
-  if (join_cgroup && cgroup_open_tasks (c->early_path, tasks, FDS_PASS_MAX, &n_tasks, &ignored) == 0
-      && n_tasks > 0)
-    join = SYNC_GO_JOIN_CGROUP_FDS;
-  r = sync_send (init_sock, SYNC_GO, 0, join, state_json, err);
-  if (r == 0 && join == SYNC_GO_JOIN_CGROUP_FDS)
+  if (join_cgroup && cgroup_open_tasks (c->early_path, tasks, FDS_PASS_MAX, &n_tasks, err) < 0)
+    return carrel_wrap (err, "join the container's cgroup");
+  r = sync_send (init_sock, SYNC_GO, 0, n_tasks > 0 ? SYNC_GO_JOIN_CGROUP : 0, state_json, err);
+  if (r == 0 && n_tasks > 0)
     r = sync_send_fds (init_sock, SYNC_CGROUP_FDS, tasks, n_tasks, err);
   for (size_t i = 0; i < n_tasks; i++)
     close (tasks[i]);

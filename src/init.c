@@ -27,18 +27,8 @@ join_session_keyring (const char *id, struct carrel_error *err)
   return 0;
 }
 
-static int
-join_cgroup (char **tasks_files, struct carrel_error *err)
-{
-  if (fault_point ("init.join-cgroup", err) < 0)
-    return -1;
-  for (char **f = tasks_files; *f; f++)
-    if (write_file_at (AT_FDCWD, *f, "0", 1, err) < 0)
-      return carrel_wrap (err, "join the container's cgroup");
-  return 0;
-}
-
-/* The same through the tasks files the CLI opened (SYNC_CGROUP_FDS after GO). */
+/* Early mode: step into the v1 hierarchies by writing "0" to each tasks file (our only thread: no
+ * global lock, see cgroup.c), through the files the CLI opened (SYNC_CGROUP_FDS after GO). */
 static int
 join_cgroup_fds (int sock, struct carrel_error *err)
 {
@@ -168,9 +158,7 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
     return carrel_fail (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
   /* Early mode: the CLI made our cgroup while we started; step into its v1 hierarchies (before
    * the cgroup namespace, and before any namespace join when we waited for GO). */
-  if (msg->pid == SYNC_GO_JOIN_CGROUP_FDS && join_cgroup_fds (cfg->cli_sock, err) < 0)
-    return -1;
-  if (msg->pid == SYNC_GO_JOIN_CGROUP && cfg->cgroup_join && join_cgroup (cfg->cgroup_join, err) < 0)
+  if (msg->pid == SYNC_GO_JOIN_CGROUP && join_cgroup_fds (cfg->cli_sock, err) < 0)
     return -1;
   if (!before_go && ns_join_paths (spec, err) < 0)
     return -1;

@@ -33,9 +33,6 @@ struct init_config
   bool no_new_keyring;     /* keep the caller's session keyring instead of joining _ses.<id> */
   const char *cgroup_path; /* relative to the hierarchy roots, NULL without a cgroup */
   bool cgroup_owned;       /* carrel made it (a forced delete may remove it) */
-  /* Early mode (create.c): the v1 tasks files the init writes "0" to when GO says so (a write
-   * for one's own single thread skips the RCU grace period any other tasks write waits for). */
-  char **cgroup_join;
   /* linux.seccomp compiled by the CLI before the fork (seccomp.c); NULL: compile at load. */
   const struct seccomp_program *seccomp_prog;
 
@@ -70,7 +67,7 @@ struct supervisor_config
   char **cgroup_enter; /* v1 tasks files to move into before the clone, NULL: none (cgroup.c) */
   char **cgroup_leave; /* and to move back to after it */
   /* Early mode: clone the init at once, before the CLI has made the cgroup; the init joins it
-   * (init_config.cgroup_join) and the reaper is decided here (middle_pid: the fork between). */
+   * (GO, SYNC_CGROUP_FDS) and the reaper is decided here (middle_pid: the fork between). */
   bool early;
   const char *early_path; /* early: the cgroup's path; the supervisor makes the cgroup2 side */
   bool foreground;

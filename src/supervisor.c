@@ -586,8 +586,7 @@ supervisor_main (struct supervisor_config *cfg)
     {
       s.monitor_reaps = early_reaper (cfg) == REAPER_MONITOR;
       /* A hybrid host's cgroup2 side, for clone3; the CLI makes the v1 side meanwhile. */
-      if (cgroup_early_plan (cfg->early_path, &cfg->init.cgroup_join, &cfg->cgroup_fd, &s.unified_made, &err)
-          < 0)
+      if (cgroup_early_plan (cfg->early_path, &cfg->cgroup_fd, &s.unified_made, &err) < 0)
         goto fail;
     }
   else

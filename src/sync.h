@@ -39,10 +39,9 @@ enum
   REAPER_MONITOR = 2,    /* the init is cloned with CLONE_PARENT: the engine's monitor reaps it */
 };
 
-/* SYNC_GO's pid: the init joins its cgroup itself (init_config.cgroup_join), by path; or through
- * the tasks files the CLI opened (SYNC_CGROUP_FDS follows). */
+/* SYNC_GO's pid: the init joins its v1 cgroups itself, through the tasks files that follow
+ * (SYNC_CGROUP_FDS). */
 #define SYNC_GO_JOIN_CGROUP 1
-#define SYNC_GO_JOIN_CGROUP_FDS 2
 
 struct sync_msg
 {
