@@ -19,11 +19,12 @@ LDLIBS_CARREL := $(filter-out -lmnl,$(shell pkg-config --libs $(PKGS) 2>/dev/nul
 # build/carrel is one static-pie binary (still position independent: ASLR stays). A `run` then
 # skips ld.so and libc.so's mappings in each of its processes: 0.6 ms of about 5.5 here
 # (docs/performance.md, session 6). STATIC=0, or STATIC_LIBS= for shared libraries as well, links
-# dynamically; the sanitizer, fuzzing and valgrind builds do. build/carrel-shared is the same
+# dynamically, and so does any -fsanitize build (asan, fuzz). build/carrel-shared is the same
 # objects linked dynamically, for valgrind (its malloc replacement needs a shared libc).
 STATIC ?= 1
 STATIC_LIBS ?= seccomp cap nftnl jansson
 CARREL_LINK :=
+# Under -static-pie every library is an archive: no -Bstatic/-Bdynamic switching.
 LDLIBS_STATIC_PIE := $(LDLIBS_CARREL)
 ifneq ($(strip $(STATIC_LIBS)),)
 ifeq ($(foreach l,$(STATIC_LIBS),$(wildcard $(shell $(CC) -print-file-name=lib$(l).a))),$(foreach l,$(STATIC_LIBS),$(shell $(CC) -print-file-name=lib$(l).a)))
@@ -112,7 +113,7 @@ integration: all $(HELPER_BINS)
 	@./tests/run-all.sh --only integration
 
 asan:
-	$(MAKE) BUILD=build-asan STATIC=0 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined" all $(UNIT_BINS:$(BUILD)/%=build-asan/%)
 	@ASAN_OPTIONS=detect_leaks=1 ./tests/run-unit.sh $(UNIT_BINS:$(BUILD)/%=build-asan/%)
 
@@ -131,7 +132,7 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) build-fuzz/lib
 
 fuzz-build:
 	@./tests/install-deps.sh clang libclang-rt-14-dev
-	$(MAKE) BUILD=build-fuzz STATIC=0 CC=clang CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BINS)
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BINS)
 
 fuzz: fuzz-build
 	./tests/fuzz/run.sh $(FUZZ_SECONDS)

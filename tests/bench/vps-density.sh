@@ -29,8 +29,9 @@ cleanup() {
   # Never into a disk still mounted (a failed destroy): those files are a VPS's.
   rm -rf --one-file-system "$work"
   # The loop devices the kernel made for this run's disks (LOOP_CTL_GET_FREE adds one when none
-  # is free) outlive their detach, each with a rescuer kernel thread: 500 of them made every
-  # pivot_root on the host slower (it walks every thread). Remove those that did not exist before.
+  # is free) outlive their detach, and so do kernel worker threads that serve them: after 500,
+  # every pivot_root on the host was slower (it walks every thread). Remove those that did not
+  # exist before.
   python3 - "$loops_before" <<'PY' || true
 import fcntl, glob, os, sys
 before = set(sys.argv[1].split())

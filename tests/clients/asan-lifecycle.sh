@@ -24,7 +24,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 77
 fi
 # The flags of `make asan` (Makefile); only the runtime is built here, build/ is not touched.
-if ! log=$(make -s BUILD=build-asan STATIC=0 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+if ! log=$(make -s BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
   LDFLAGS="-fsanitize=address,undefined" build-asan/carrel 2>&1); then
   echo "asan-lifecycle: could not build build-asan/carrel: skipped"
   printf '%s\n' "$log" | grep -E 'error|cannot|not found' | head -n 5 | sed 's/^/   /'

@@ -15,14 +15,6 @@ set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
 bin=${CARREL_BIN:-$repo/build/carrel}
-# memcheck replaces malloc through the shared libc: the default build is static, and make check
-# and make valgrind link its dynamic twin next to it (carrel-shared), which is what runs here.
-[ -x "$bin-shared" ] && bin=$bin-shared
-if ! readelf -d "$bin" 2>/dev/null | grep -q 'NEEDED.*libc\.so'; then
-  echo "FAIL valgrind: $bin is linked statically and there is no $bin-shared (run make valgrind)"
-  echo "0 passed, 1 failed"
-  exit 1
-fi
 
 if ! command -v valgrind >/dev/null 2>&1; then
   echo "valgrind: not installed: skipped"
@@ -31,6 +23,15 @@ fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "valgrind: needs root for the CLI lifecycle: skipped"
   exit 77
+fi
+
+# memcheck replaces malloc through the shared libc: the default build is static, and make check
+# and make valgrind link its dynamic twin next to it (carrel-shared), which is what runs here.
+[ -x "$bin-shared" ] && bin=$bin-shared
+if ! readelf -d "$bin" 2>/dev/null | grep -q 'NEEDED.*libc\.so'; then
+  echo "FAIL valgrind: $bin is linked statically and there is no $bin-shared (run make valgrind)"
+  echo "0 passed, 1 failed"
+  exit 1
 fi
 
 work=$(mktemp -d /tmp/carrel-valgrind.XXXXXX)
