@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "json_span.h"
+#include "seccomp_compact.h"
 #include "seccomp_filter.h"
 #include "util.h"
 
@@ -270,12 +271,16 @@ hash_str (struct hasher *hs, const char *s)
     }                                                                                                        \
   while (0)
 
-/* What shapes the compiled filter besides the profile: libseccomp's version, the kernel. */
+/* What shapes the compiled filter besides the profile: libseccomp's version, the kernel, and
+ * the revision of carrel's own rewrite (seccomp_compact.c), so that a new one replaces old entries. */
+#define COMPACT_REVISION 1
+
 static void
 hash_platform (struct hasher *hs)
 {
   struct utsname u;
   const struct scmp_version *v = seccomp_version ();
+  HASH_VAL (hs, COMPACT_REVISION);
   HASH_VAL (hs, v->major);
   HASH_VAL (hs, v->minor);
   HASH_VAL (hs, v->micro);
@@ -344,6 +349,17 @@ compile_to_memory (const struct carrel_seccomp *sc, struct seccomp_program *out,
       out->filter = NULL;
       return carrel_fail (err, errno, "linux.seccomp: read the compiled filter");
     }
+  /* The kernel JIT-compiles the filter at every container's start: shorter is faster. */
+  {
+    struct sock_filter *shorter;
+    size_t n;
+    if (seccomp_compact (out->filter, size / sizeof (struct sock_filter), &shorter, &n))
+      {
+        free (out->filter);
+        out->filter = shorter;
+        out->len = n * sizeof (struct sock_filter);
+      }
+  }
   return 0;
 }
 
