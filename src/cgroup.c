@@ -325,7 +325,20 @@ cg_mkdir_path (const char *mount, const char *path, int *made,
 {
   cleanup_free char *dir = xasprintf ("%s%s", mount, path);
   char *p = dir + strlen (mount);
+  bool leaf_made = false;
   *made = 0;
+  /* Usually the parents exist (carrel's own, or the engine's): the leaf alone, one mkdir instead
+   * of one per level. Otherwise, or when the leaf is not right yet (an empty cpuset above), level
+   * by level. */
+  if (mkdir (dir, 0755) == 0)
+    {
+      cleanup_free char *parent = xstrdup (dir);
+      *strrchr (parent, '/') = '\0';
+      *made = 1;
+      leaf_made = true;
+      if (each == NULL || each (parent, dir, err) == 0)
+        return 0;
+    }
   while (p && *p)
     {
       char *next = strchr (p + 1, '/');
@@ -348,6 +361,8 @@ cg_mkdir_path (const char *mount, const char *path, int *made,
         *next = '/';
       p = next;
     }
+  if (leaf_made)
+    *made = 1; /* the walk met it as existing */
   return 0;
 }
 
