@@ -366,6 +366,14 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
   /* The time namespace is made by the supervisor (see namespaces.c); the cgroup namespace by the
    * init once it is in its cgroup, so that the namespace's root is the container's cgroup. */
   sc.clone_flags = flags & ~(CLONE_NEWTIME | CLONE_NEWCGROUP);
+  /* A new network namespace the CLI does not configure (carrel's own network does, through the
+   * init's pid, before GO) is made by the supervisor while the init starts (namespaces.c). Not in
+   * a new user namespace: the network namespace must be that namespace's. */
+  if ((flags & CLONE_NEWNET) && !(flags & CLONE_NEWUSER) && !network_wanted (c->spec))
+    {
+      sc.init.netns_from_supervisor = true;
+      sc.clone_flags &= ~CLONE_NEWNET;
+    }
 
   /* The cgroup does not exist yet: it is made while the supervisor starts, which learns it with
    * SYNC_MODE. */

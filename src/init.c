@@ -65,11 +65,11 @@ setup_before_go (const struct init_config *cfg)
   return !(cfg->new_ns_flags & CLONE_NEWUSER) && !(mnt && mnt->path) && !(user && user->path);
 }
 
-/* What needs no word from the runtime: namespaces joined by path, the keyring, the root and its
- * first mounts (mounts_before_cgroup). Mostly this runs as soon as we exist, while the CLI makes
- * our cgroup (setup_before_go); otherwise once GO came. */
+/* What needs no word from the runtime: namespaces joined by path, the keyring, the root and the
+ * first `upto` mounts. Mostly this runs as soon as we exist, while the CLI makes our cgroup
+ * (setup_before_go); otherwise once GO came. */
 static int
-setup_own (struct init_config *cfg, bool join_paths, int *rootfd, size_t *mounted, struct carrel_error *err)
+setup_own (struct init_config *cfg, bool join_paths, int *rootfd, size_t upto, struct carrel_error *err)
 {
   const struct carrel_spec *spec = cfg->spec;
   if (join_paths && ns_join_paths (spec, err) < 0)
@@ -85,16 +85,15 @@ setup_own (struct init_config *cfg, bool join_paths, int *rootfd, size_t *mounte
   *rootfd = open (cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (*rootfd < 0)
     return carrel_fail (err, errno, "open rootfs %s", cfg->rootfs);
-  *mounted = mounts_before_cgroup (spec);
-  return mounts_apply (cfg, *rootfd, 0, *mounted, err);
+  return mounts_apply (cfg, *rootfd, 0, upto, err);
 }
 
-/* Whether a mount made after GO (from `mounted` on) lands on /dev or under it: device nodes made
- * before it would be hidden, or be in the way. */
+/* Whether a mount from `from` on lands on /dev or under it: device nodes made before it would be
+ * hidden, or be in the way. */
 static bool
-late_mount_on_dev (const struct carrel_spec *spec, size_t mounted)
+late_mount_on_dev (const struct carrel_spec *spec, size_t from)
 {
-  for (size_t i = mounted; i < spec->n_mounts; i++)
+  for (size_t i = from; i < spec->n_mounts; i++)
     {
       const char *d = spec->mounts[i].destination;
       while (*d == '/') /* the parser wants absolute paths; "//dev" is one */
@@ -105,22 +104,42 @@ late_mount_on_dev (const struct carrel_spec *spec, size_t mounted)
   return false;
 }
 
-/* The names, lo and the device nodes need no cgroup: with an early start they are made while the
- * CLI makes the cgroup (it has time to spare there; after GO they were on the path to the
- * program). *devices_done tells whether the nodes are made. */
+/* Everything before the cgroup mounts: setup_own, the device nodes, the names and lo. Before GO
+ * (the usual case) this is done while the CLI makes our cgroup; after GO it was on the path to
+ * the program. When the supervisor makes our network namespace meanwhile, what needs it waits for
+ * it: sysfs shows the network devices of its mounter's namespace, so the first sysfs mount (and
+ * what follows) comes after; the device nodes and the names come before where they can.
+ * *mounted: the mounts done; *devices_done: whether the nodes are made. */
 static int
-setup_namespaces_and_devices (struct init_config *cfg, int rootfd, bool with_devices, bool *devices_done,
-                              struct carrel_error *err)
+setup_early_root (struct init_config *cfg, bool join_paths, int *rootfd, size_t *mounted, bool *devices_done,
+                  struct carrel_error *err)
 {
-  if (with_devices)
+  const struct carrel_spec *spec = cfg->spec;
+  size_t early = mounts_before_cgroup (spec);
+  size_t net_at = cfg->netns_from_supervisor ? mounts_first_sysfs (spec, 0, early) : early;
+  if (setup_own (cfg, join_paths, rootfd, net_at, err) < 0)
+    return -1;
+  if (!late_mount_on_dev (spec, net_at))
     {
-      if (devices_setup (cfg, rootfd, err) < 0)
+      if (devices_setup (cfg, *rootfd, err) < 0)
         return -1;
       *devices_done = true;
     }
-  if (ns_set_names (cfg->spec, err) < 0)
+  if (ns_set_names (spec, err) < 0)
     return -1;
-  if ((cfg->new_ns_flags & CLONE_NEWNET) && ns_loopback_up (err) < 0)
+  if (cfg->netns_from_supervisor && ns_enter_net_from_supervisor (cfg->start_sock, err) < 0)
+    return -1;
+  if (mounts_apply (cfg, *rootfd, net_at, early, err) < 0)
+    return -1;
+  *mounted = early;
+  if (!*devices_done && !late_mount_on_dev (spec, early))
+    {
+      if (devices_setup (cfg, *rootfd, err) < 0)
+        return -1;
+      *devices_done = true;
+    }
+  /* The supervisor brought lo up in the namespace it made. */
+  if ((cfg->new_ns_flags & CLONE_NEWNET) && !cfg->netns_from_supervisor && ns_loopback_up (err) < 0)
     return -1;
   return 0;
 }
@@ -132,7 +151,7 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
   bool before_go = setup_before_go (cfg);
   cleanup_fd int rootfd = -1;
   size_t mounted = 0;
-  bool names_done = false, devices_done = false;
+  bool devices_done = false;
 
   /* Our exe is the carrel binary until execve: keep /proc/<pid>/exe out of reach of anything in
    * the container (exec into a created container, CVE-2019-5736 class). execve resets it. An
@@ -141,12 +160,8 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
   if (before_go)
     {
       prctl (PR_SET_DUMPABLE, 0);
-      if (setup_own (cfg, true, &rootfd, &mounted, err) < 0)
+      if (setup_early_root (cfg, true, &rootfd, &mounted, &devices_done, err) < 0)
         return -1;
-      if (setup_namespaces_and_devices (cfg, rootfd, !late_mount_on_dev (spec, mounted), &devices_done, err)
-          < 0)
-        return -1;
-      names_done = true;
     }
   /* The CLI has made our cgroup and written our id maps when this arrives; it carries the state
    * for the hooks. */
@@ -165,15 +180,13 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
   /* In our cgroup by now: the namespace's root is the container's cgroup. */
   if ((cfg->new_ns_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     return carrel_fail (err, errno, "create cgroup namespace");
-  if (!before_go && setup_own (cfg, false, &rootfd, &mounted, err) < 0)
+  if (!before_go && setup_early_root (cfg, false, &rootfd, &mounted, &devices_done, err) < 0)
     return -1;
   if (mounts_apply (cfg, rootfd, mounted, spec->n_mounts, err) < 0)
     return -1;
   if (!devices_done && devices_setup (cfg, rootfd, err) < 0)
     return -1;
   if (fault_point ("init.after-mounts", err) < 0)
-    return -1;
-  if (!names_done && setup_namespaces_and_devices (cfg, rootfd, false, &devices_done, err) < 0)
     return -1;
 
   /* prestart and createRuntime run in the runtime's namespaces: the CLI runs them. */

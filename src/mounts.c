@@ -405,6 +405,15 @@ mounts_before_cgroup (const struct carrel_spec *spec)
   return n;
 }
 
+size_t
+mounts_first_sysfs (const struct carrel_spec *spec, size_t from, size_t to)
+{
+  for (; from < to; from++)
+    if (spec->mounts[from].type && strcmp (spec->mounts[from].type, "sysfs") == 0)
+      break;
+  return from;
+}
+
 int
 mounts_apply (const struct init_config *cfg, int rootfd, size_t from, size_t to, struct carrel_error *err)
 {

@@ -29,6 +29,9 @@ struct init_config
   int cli_sock;       /* to the CLI that creates the container */
   int start_sock;     /* to the supervisor: start, and the error of a failed exec */
   int new_ns_flags;   /* CLONE_NEW* created by the clone */
+  /* The new network namespace is made by the supervisor after the clone, while we set up (it is
+   * the most expensive namespace to make); it comes on start_sock (SYNC_NETNS) with lo up. */
+  bool netns_from_supervisor;
   bool no_pivot;
   bool no_new_keyring;     /* keep the caller's session keyring instead of joining _ses.<id> */
   const char *cgroup_path; /* relative to the hierarchy roots, NULL without a cgroup */
@@ -101,6 +104,10 @@ int ns_prepare_for_children (const struct carrel_spec *spec, struct carrel_error
 int ns_join_paths (const struct carrel_spec *spec, struct carrel_error *err);
 int ns_set_names (const struct carrel_spec *spec, struct carrel_error *err);
 int ns_loopback_up (struct carrel_error *err);
+/* The supervisor's side of init_config.netns_from_supervisor: make it, lo up, send it on sock. */
+int ns_make_net_for_init (int sock, struct carrel_error *err);
+/* The init's side: take it and enter it. */
+int ns_enter_net_from_supervisor (int sock, struct carrel_error *err);
 
 /* idmap.c: write uid_map/gid_map of pid (as root, or through newuidmap/newgidmap). */
 int idmap_write (pid_t pid, const struct carrel_spec *spec, struct carrel_error *err);
@@ -108,6 +115,8 @@ int idmap_write (pid_t pid, const struct carrel_spec *spec, struct carrel_error 
 /* rootfs.c / mounts.c / devices.c, in the init's mount namespace. */
 int rootfs_prepare (const struct init_config *cfg, struct carrel_error *err);
 size_t mounts_before_cgroup (const struct carrel_spec *spec);
+/* The index of the first sysfs mount in [from, to), or to. */
+size_t mounts_first_sysfs (const struct carrel_spec *spec, size_t from, size_t to);
 int mounts_apply (const struct init_config *cfg, int rootfd, size_t from, size_t to,
                   struct carrel_error *err);
 int devices_setup (const struct init_config *cfg, int rootfd, struct carrel_error *err);

@@ -559,7 +559,7 @@ supervisor_main (struct supervisor_config *cfg)
   sigset_t mask, empty;
   int sigfd;
   pid_t pid;
-  bool moved_self, into_cgroup, entered_cgroup;
+  bool moved_self, into_cgroup, entered_cgroup, cli_gone;
   char born[32] = "";
 
   s.cfg = cfg;
@@ -675,8 +675,13 @@ supervisor_main (struct supervisor_config *cfg)
     }
   else if (entered_cgroup)
     snprintf (born, sizeof born, "in-cgroup");
-  if (sync_send (cfg->cli_sock, SYNC_PID, 0, pid, born, &err) < 0
-      || (cfg->early && sync_expect (cfg->cli_sock, SYNC_MODE, &s.scratch, "supervisor", &err) < 0))
+  cli_gone = sync_send (cfg->cli_sock, SYNC_PID, 0, pid, born, &err) < 0;
+  /* Once the CLI has the pid (it goes on with the cgroup and GO), and after the control socket
+   * exists (the init cannot report CREATED before it has this): the init waits for it at its
+   * first sysfs mount. A failure is the init's to report, as its setup's. */
+  if (!cli_gone && cfg->init.netns_from_supervisor && ns_make_net_for_init (cfg->start_sock, &err) < 0)
+    sync_send_error (cfg->start_sock, &err);
+  if (cli_gone || (cfg->early && sync_expect (cfg->cli_sock, SYNC_MODE, &s.scratch, "supervisor", &err) < 0))
     {
       /* The CLI is gone before it made the cgroup: what we made is ours to undo. */
       kill (pid, SIGKILL);

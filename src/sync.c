@@ -102,18 +102,25 @@ sync_send_fds (int fd, enum sync_type type, const int *fds, size_t n, struct car
 int
 sync_recv_fds (int fd, enum sync_type want, int *fds, size_t max, size_t *n, struct carrel_error *err)
 {
-  struct sync_header hdr = { 0 };
-  ssize_t r = recv_fds (fd, &hdr, sizeof hdr, fds, max, n);
+  /* Room for a whole message: instead of the files, an error may come, with its text. */
+  cleanup_free struct sync_msg *msg = xmalloc (sizeof *msg);
+  ssize_t r = recv_fds (fd, msg, sizeof *msg - 1, fds, max, n);
   if (r < 0)
     return carrel_fail (err, errno, "receive from carrel process");
-  if ((size_t)r < sizeof hdr || hdr.type != (uint32_t)want)
+  if ((size_t)r < sizeof (struct sync_header) || msg->type != (uint32_t)want)
     {
       for (size_t i = 0; i < *n; i++)
         close (fds[i]);
       *n = 0;
       if (r == 0)
         return carrel_fail (err, 0, "the runtime went away");
-      return carrel_fail (err, EPROTO, "expected files, got message %u", hdr.type);
+      if (msg->type == SYNC_ERROR && (size_t)r >= offsetof (struct sync_msg, data))
+        {
+          size_t len = (size_t)r - offsetof (struct sync_msg, data);
+          msg->data[len < msg->len ? len : msg->len] = '\0';
+          return carrel_fail (err, msg->errno_value, "%s", msg->data);
+        }
+      return carrel_fail (err, EPROTO, "expected files, got message %u", msg->type);
     }
   return 0;
 }

@@ -29,6 +29,7 @@ enum sync_type
   SYNC_QUERY, /* client -> supervisor; reply SYNC_PID: pid = init, data = "owned:PATH" or "joined:PATH" */
 
   SYNC_CGROUP_FDS, /* CLI -> init after GO: the v1 tasks files to write "0" to, as SCM_RIGHTS */
+  SYNC_NETNS,      /* supervisor -> init: the network namespace it made, as SCM_RIGHTS (lo is up) */
 
   SYNC_SECCOMP_NOTIFY = 64, /* init -> supervisor: the seccomp notify fd follows (seccomp_notify.c) */
 };

@@ -103,6 +103,8 @@ test_fault_init_after_mounts() { create_fault init.after-mounts; }
 test_fault_init_before_pivot() { create_fault init.before-pivot; }
 test_fault_init_before_created() { create_fault init.before-created; }
 test_fault_supervisor_before_clone() { create_fault supervisor.before-clone; }
+# The network namespace the supervisor makes while the init starts: its failure is the create's.
+test_fault_supervisor_make_netns() { create_fault supervisor.make-netns; }
 
 # The supervisor fails or dies right after it recorded the exit: the state says stopped with the
 # exit code, and delete removes everything.
