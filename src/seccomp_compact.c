@@ -103,38 +103,8 @@ jump_taken (const struct sock_filter *f, uint32_t a)
     }
 }
 
-/* The program's verdict on the data (a supported program: jumps go forward, so it ends). */
-static uint32_t
-run (const struct sock_filter *p, const uint32_t data[DATA_WORDS])
-{
-  uint32_t a = 0;
-  size_t pc = 0;
-  for (;;)
-    {
-      const struct sock_filter *f = &p[pc];
-      switch (f->code)
-        {
-        case OP_LD:
-          a = data[f->k / 4];
-          pc++;
-          break;
-        case OP_AND:
-          a &= f->k;
-          pc++;
-          break;
-        case OP_JA:
-          pc += 1 + f->k;
-          break;
-        case OP_RET:
-          return f->k;
-        default:
-          pc += 1 + (jump_taken (f, a) ? f->jt : f->jf);
-        }
-    }
-}
-
-/* What a syscall gets before its arguments are read: a return value, or the instruction where
- * the program first loads something other than the number and the architecture. */
+/* What a syscall gets: a return value, or (when classifying) the instruction where the program
+ * first loads something other than the number and the architecture. */
 struct verdict
 {
   bool dynamic;
@@ -143,16 +113,8 @@ struct verdict
 
 struct classifier
 {
-  const struct sock_filter *p;
   uint32_t *archs; /* every value the architecture is compared with for equality */
   size_t n_archs;
-};
-
-enum source
-{
-  SRC_NONE,
-  SRC_NR,
-  SRC_ARCH
 };
 
 static void
@@ -164,13 +126,21 @@ add_arch (struct classifier *c, uint32_t arch)
   c->archs[c->n_archs++] = arch; /* at most one per instruction: sized by the caller */
 }
 
-/* false when the program does something the ranges cannot express: an ALU operation on the
- * number or the architecture, or an ordering or bit test of the architecture. */
+/* Runs a supported program (its jumps go forward, so it ends) on data. Classifying (c set), it
+ * stops at the first load of an argument or the instruction pointer, records the architectures
+ * compared, and fails on what runs of numbers cannot express: an ALU operation on the number or
+ * the architecture, or an ordering or bit test of the architecture. */
 static bool
-classify (struct classifier *c, uint32_t arch, uint32_t nr, struct verdict *v)
+interpret (const struct sock_filter *p, const uint32_t data[DATA_WORDS], struct classifier *c,
+           struct verdict *v)
 {
-  const struct sock_filter *p = c->p;
-  enum source src = SRC_NONE;
+  enum
+  {
+    SRC_NONE,
+    SRC_NR,
+    SRC_ARCH
+  } src
+      = SRC_NONE;
   uint32_t a = 0;
   size_t pc = 0;
   for (;;)
@@ -179,17 +149,21 @@ classify (struct classifier *c, uint32_t arch, uint32_t nr, struct verdict *v)
       switch (f->code)
         {
         case OP_LD:
-          if (f->k != DATA_NR && f->k != DATA_ARCH)
+          if (c && f->k != DATA_NR && f->k != DATA_ARCH)
             {
               *v = (struct verdict){ .dynamic = true, .value = pc };
               return true;
             }
-          src = f->k == DATA_NR ? SRC_NR : SRC_ARCH;
-          a = f->k == DATA_NR ? nr : arch;
+          src = f->k == DATA_NR ? SRC_NR : f->k == DATA_ARCH ? SRC_ARCH : SRC_NONE;
+          a = data[f->k / 4];
           pc++;
           break;
         case OP_AND:
-          return false;
+          if (c)
+            return false;
+          a &= f->k;
+          pc++;
+          break;
         case OP_JA:
           pc += 1 + f->k;
           break;
@@ -197,17 +171,32 @@ classify (struct classifier *c, uint32_t arch, uint32_t nr, struct verdict *v)
           *v = (struct verdict){ .dynamic = false, .value = f->k };
           return true;
         default:
-          if (src == SRC_ARCH)
+          if (c && src == SRC_ARCH)
             {
               if (f->code != OP_JEQ)
                 return false;
               add_arch (c, f->k);
             }
-          else if (src == SRC_NR && f->code == OP_JSET)
+          else if (c && src == SRC_NR && f->code == OP_JSET)
             return false;
           pc += 1 + (jump_taken (f, a) ? f->jt : f->jf);
         }
     }
+}
+
+static bool
+classify (const struct sock_filter *p, struct classifier *c, uint32_t arch, uint32_t nr, struct verdict *v)
+{
+  uint32_t data[DATA_WORDS] = { [DATA_NR / 4] = nr, [DATA_ARCH / 4] = arch };
+  return interpret (p, data, c, v);
+}
+
+static uint32_t
+run (const struct sock_filter *p, const uint32_t data[DATA_WORDS])
+{
+  struct verdict v;
+  interpret (p, data, NULL, &v);
+  return v.value;
 }
 
 static int
@@ -374,14 +363,14 @@ emit_search (struct emitter *e, const struct run *runs, size_t n)
 
 /* The verdicts of one architecture, merged into runs. */
 static bool
-runs_of (struct classifier *c, uint32_t arch, const uint32_t *bps, size_t n_bps, struct run *out,
-         size_t *n_out)
+runs_of (const struct sock_filter *p, struct classifier *c, uint32_t arch, const uint32_t *bps, size_t n_bps,
+         struct run *out, size_t *n_out)
 {
   size_t k = 0;
   for (size_t i = 0; i < n_bps; i++)
     {
       struct verdict v;
-      if (!classify (c, arch, bps[i], &v))
+      if (!classify (p, c, arch, bps[i], &v))
         return false;
       if (k > 0 && same_verdict (out[k - 1].v, v))
         continue;
@@ -441,7 +430,7 @@ bool
 seccomp_compact_rewrite (const struct sock_filter *in, size_t n, struct sock_filter **out, size_t *out_n)
 {
   struct emitter e = { 0 };
-  struct classifier c = { .p = in };
+  struct classifier c = { 0 };
   cleanup_free uint32_t *bps = NULL;
   cleanup_free uint32_t *archs = NULL;
   cleanup_free struct run *runs = NULL;
@@ -471,10 +460,10 @@ seccomp_compact_rewrite (const struct sock_filter *in, size_t n, struct sock_fil
         break;
     }
   /* Find the architectures (each run may meet new ones), then the runs of each. */
-  if (!runs_of (&c, other_arch, bps, n_bps, runs, &n_runs))
+  if (!runs_of (in, &c, other_arch, bps, n_bps, runs, &n_runs))
     return false;
   for (size_t i = 0; i < c.n_archs; i++)
-    if (!runs_of (&c, c.archs[i], bps, n_bps, runs, &n_runs))
+    if (!runs_of (in, &c, c.archs[i], bps, n_bps, runs, &n_runs))
       return false;
   n_known = c.n_archs;
   arch_jumps = xcalloc (n_known + 1, sizeof *arch_jumps);
@@ -490,7 +479,7 @@ seccomp_compact_rewrite (const struct sock_filter *in, size_t n, struct sock_fil
     {
       size_t i = j == 0 ? n_known : j - 1;
       uint32_t arch = i < n_known ? archs[i] : other_arch;
-      runs_of (&c, arch, bps, n_bps, runs, &n_runs);
+      runs_of (in, &c, arch, bps, n_bps, runs, &n_runs);
       if (i < n_known)
         e.code[arch_jumps[i]].k = e.len - arch_jumps[i] - 1;
       for (size_t r = 0; r < n_runs; r++)
