@@ -298,7 +298,7 @@ move_above (int *fd, int min)
 }
 
 static int
-spawn (struct create_ctx *c, int flags, struct carrel_error *err)
+spawn (struct create_ctx *c, int flags, bool unprivileged, struct carrel_error *err)
 {
   int cli_init[2], cli_sup[2], sup_init[2];
   struct supervisor_config sc = { 0 };
@@ -368,8 +368,10 @@ spawn (struct create_ctx *c, int flags, struct carrel_error *err)
   sc.clone_flags = flags & ~(CLONE_NEWTIME | CLONE_NEWCGROUP);
   /* A new network namespace the CLI does not configure (carrel's own network does, through the
    * init's pid, before GO) is made by the supervisor while the init starts (namespaces.c). Not in
-   * a new user namespace: the network namespace must be that namespace's. */
-  if ((flags & CLONE_NEWNET) && !(flags & CLONE_NEWUSER) && !network_wanted (c->spec))
+   * a new user namespace (the network namespace must be that namespace's), and only from the
+   * host's user namespace: in another one (rootless Podman runs us in its own) the supervisor
+   * could not step back into the host's network namespace, which that one does not own. */
+  if ((flags & CLONE_NEWNET) && !(flags & CLONE_NEWUSER) && !unprivileged && !network_wanted (c->spec))
     {
       sc.init.netns_from_supervisor = true;
       sc.clone_flags &= ~CLONE_NEWNET;
@@ -582,7 +584,7 @@ create_container (struct create_ctx *c, struct carrel_error *err)
   unprivileged = geteuid () != 0 || in_user_namespace ();
   if (plan_early (c, flags, unprivileged, err) < 0)
     goto out;
-  init_sock = spawn (c, flags, err);
+  init_sock = spawn (c, flags, unprivileged, err);
   if (init_sock < 0)
     goto out;
   if (write_file_atomic (c->dirfd, CONFIG_COPY, c->config_text, c->config_len, 0600, err) < 0

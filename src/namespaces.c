@@ -253,6 +253,9 @@ ns_make_net_for_init (int sock, struct carrel_error *err)
   int r;
   if (host < 0)
     return carrel_fail (err, errno, "open /proc/self/ns/net");
+  /* That we can come back (a user namespace that does not own it could not): never stay there. */
+  if (setns (host, CLONE_NEWNET) < 0)
+    return carrel_fail (err, errno, "enter the host's network namespace");
   if (fault_point ("supervisor.make-netns", err) < 0)
     return -1;
   if (unshare (CLONE_NEWNET) < 0)

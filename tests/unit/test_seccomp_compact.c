@@ -310,8 +310,9 @@ random_profiles_keep_their_verdicts (void **state)
           "kill",   "tgkill",     "prctl",   "setns",       "unshare", "mount",   "umount2", "ptrace",
           "bpf",    "keyctl",     "uname",   "chdir",       "fchown",  "getpgid", "execve",  "wait4",
           "futex",  "epoll_wait", "accept4", "sendmsg" };
-  static const char *actions[] = { "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
-                                   "SCMP_ACT_TRAP",  "SCMP_ACT_LOG",   "SCMP_ACT_KILL_PROCESS" };
+  /* Actions of libseccomp's first API level: under valgrind, which lacks seccomp(2), libseccomp
+   * finds no newer one (SCMP_ACT_LOG, SCMP_ACT_KILL_PROCESS) and refuses rules that use them. */
+  static const char *actions[] = { "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_TRAP" };
   static const char *ops[]
       = { "SCMP_CMP_EQ", "SCMP_CMP_NE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_MASKED_EQ" };
   static const char *arch_sets[]
@@ -341,7 +342,7 @@ random_profiles_keep_their_verdicts (void **state)
         }
       for (int r = 0; r < n_rules && used < n_all; r++)
         {
-          const char *act = actions[next_random (&seed) % 6];
+          const char *act = actions[next_random (&seed) % 4];
           size_t n_names = 1 + next_random (&seed) % 4;
           len += snprintf (buf + len, sizeof buf - len, "%s{'names':[", r ? "," : "");
           for (size_t k = 0; k < n_names && used < n_all; k++)
