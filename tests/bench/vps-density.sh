@@ -23,8 +23,12 @@ names=()
 
 cleanup() {
   if [ "${#names[@]}" -gt 0 ]; then
+    # Each destroy in its own shell that always succeeds: xargs stops reading its input when a
+    # command dies of a signal or exits 255, and the VPSes after it would be left running.
     printf '%s\n' "${names[@]}" |
-      xargs -r -P 8 -I{} "$CARREL_BIN" --root "$work/root" vps destroy --force {} >/dev/null 2>&1 || true
+      xargs -r -P 8 -I{} sh -c '"$0" --root "$1" vps destroy --force "$2" >"$1.destroy.$2" 2>&1 ||
+        echo "vps-density: destroy $2 failed (exit $?): $(tail -n 3 "$1.destroy.$2")" >&2; exit 0' \
+        "$CARREL_BIN" "$work/root" {} || true
   fi
   # Never into a disk still mounted (a failed destroy): those files are a VPS's.
   rm -rf --one-file-system "$work"
