@@ -116,7 +116,7 @@ setup_early_root (struct init_config *cfg, bool join_paths, int *rootfd, size_t 
 {
   const struct carrel_spec *spec = cfg->spec;
   size_t early = mounts_before_cgroup (spec);
-  size_t net_at = cfg->netns_from_supervisor ? mounts_first_sysfs (spec, 0, early) : early;
+  size_t net_at = cfg->netns_from_supervisor ? mounts_first_sysfs (spec, early) : early;
   if (setup_own (cfg, join_paths, rootfd, net_at, err) < 0)
     return -1;
   if (!late_mount_on_dev (spec, net_at))

@@ -406,12 +406,12 @@ mounts_before_cgroup (const struct carrel_spec *spec)
 }
 
 size_t
-mounts_first_sysfs (const struct carrel_spec *spec, size_t from, size_t to)
+mounts_first_sysfs (const struct carrel_spec *spec, size_t to)
 {
-  for (; from < to; from++)
-    if (spec->mounts[from].type && strcmp (spec->mounts[from].type, "sysfs") == 0)
-      break;
-  return from;
+  size_t i = 0;
+  while (i < to && !(spec->mounts[i].type && strcmp (spec->mounts[i].type, "sysfs") == 0))
+    i++;
+  return i;
 }
 
 int

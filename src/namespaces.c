@@ -253,9 +253,6 @@ ns_make_net_for_init (int sock, struct carrel_error *err)
   int r;
   if (host < 0)
     return carrel_fail (err, errno, "open /proc/self/ns/net");
-  /* That we can come back (a user namespace that does not own it could not): never stay there. */
-  if (setns (host, CLONE_NEWNET) < 0)
-    return carrel_fail (err, errno, "enter the host's network namespace");
   if (fault_point ("supervisor.make-netns", err) < 0)
     return -1;
   if (unshare (CLONE_NEWNET) < 0)
@@ -265,7 +262,8 @@ ns_make_net_for_init (int sock, struct carrel_error *err)
   if (setns (host, CLONE_NEWNET) < 0)
     {
       /* A supervisor left in the container's namespace would keep it alive after the container:
-       * never continue (the init dies with us, PR_SET_PDEATHSIG). */
+       * never continue (the init dies with us, PR_SET_PDEATHSIG). The CLI asks for this only from
+       * the host's user namespace, where coming back is allowed. */
       fprintf (stderr, "carrel: cannot return to the host network namespace: %s\n", strerror (errno));
       abort ();
     }

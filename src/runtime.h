@@ -115,8 +115,8 @@ int idmap_write (pid_t pid, const struct carrel_spec *spec, struct carrel_error 
 /* rootfs.c / mounts.c / devices.c, in the init's mount namespace. */
 int rootfs_prepare (const struct init_config *cfg, struct carrel_error *err);
 size_t mounts_before_cgroup (const struct carrel_spec *spec);
-/* The index of the first sysfs mount in [from, to), or to. */
-size_t mounts_first_sysfs (const struct carrel_spec *spec, size_t from, size_t to);
+/* The index of the first sysfs mount before `to`, or to. */
+size_t mounts_first_sysfs (const struct carrel_spec *spec, size_t to);
 int mounts_apply (const struct init_config *cfg, int rootfd, size_t from, size_t to,
                   struct carrel_error *err);
 int devices_setup (const struct init_config *cfg, int rootfd, struct carrel_error *err);

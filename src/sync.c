@@ -102,25 +102,29 @@ sync_send_fds (int fd, enum sync_type type, const int *fds, size_t n, struct car
 int
 sync_recv_fds (int fd, enum sync_type want, int *fds, size_t max, size_t *n, struct carrel_error *err)
 {
-  /* Room for a whole message: instead of the files, an error may come, with its text. */
-  cleanup_free struct sync_msg *msg = xmalloc (sizeof *msg);
-  ssize_t r = recv_fds (fd, msg, sizeof *msg - 1, fds, max, n);
+  /* Instead of the files an error may come, with its text (sync_send_error: err->msg). */
+  struct
+  {
+    struct sync_header hdr;
+    char text[CARREL_ERROR_MSG_MAX];
+  } msg;
+  ssize_t r = recv_fds (fd, &msg, sizeof msg - 1, fds, max, n);
   if (r < 0)
     return carrel_fail (err, errno, "receive from carrel process");
-  if ((size_t)r < sizeof (struct sync_header) || msg->type != (uint32_t)want)
+  if ((size_t)r < sizeof msg.hdr || msg.hdr.type != (uint32_t)want)
     {
       for (size_t i = 0; i < *n; i++)
         close (fds[i]);
       *n = 0;
       if (r == 0)
         return carrel_fail (err, 0, "the runtime went away");
-      if (msg->type == SYNC_ERROR && (size_t)r >= offsetof (struct sync_msg, data))
+      if (msg.hdr.type == SYNC_ERROR && (size_t)r >= sizeof msg.hdr)
         {
-          size_t len = (size_t)r - offsetof (struct sync_msg, data);
-          msg->data[len < msg->len ? len : msg->len] = '\0';
-          return carrel_fail (err, msg->errno_value, "%s", msg->data);
+          size_t len = (size_t)r - sizeof msg.hdr;
+          msg.text[len < msg.hdr.len ? len : msg.hdr.len] = '\0';
+          return carrel_fail (err, msg.hdr.errno_value, "%s", msg.text);
         }
-      return carrel_fail (err, EPROTO, "expected files, got message %u", msg->type);
+      return carrel_fail (err, EPROTO, "expected files, got message %u", msg.hdr.type);
     }
   return 0;
 }

@@ -178,6 +178,28 @@ test_absolute_cgroups_path_and_existing_cgroup_is_joined_not_deleted() {
   done
 }
 
+# The leaf is made first (one mkdir per hierarchy); under a v1 cpuset parent whose cpus are empty
+# the leaf cannot run anything, and the parents are fixed level by level: the container runs, and
+# the leaf is still carrel's to remove at delete.
+test_leaf_under_a_parent_with_an_empty_cpuset_runs_and_is_removed() {
+  local d cpuset=/sys/fs/cgroup/cpuset
+  cg_is_v2 && skip "v1 cpuset only"
+  [ -f "$cpuset/cpuset.cpus" ] || skip "no v1 cpuset hierarchy"
+  [ "$(cat "$cpuset/cgroup.clone_children")" = 0 ] || skip "the root's children inherit their cpus"
+  for d in $(cg_all_dirs "/$ID-cs"); do
+    track_cgroup "$d"
+    mkdir -p "$d"
+  done
+  [ -z "$(cat "$cpuset/$ID-cs/cpuset.cpus")" ] || skip "a new cpuset already has cpus here"
+  config_set '.linux.cgroupsPath = $p' --arg p "/$ID-cs/leaf"
+  set_args sleep 30
+  ct_create "$ID"
+  assert_contains "$(cat "/proc/$(ct_pid "$ID")/cgroup")" "cpuset:/$ID-cs/leaf"
+  [ -n "$(cat "$cpuset/$ID-cs/cpuset.cpus")" ] || fail "the parent's empty cpuset was not filled"
+  assert_exit 0 carrel delete --force "$ID"
+  for d in $(cg_all_dirs "/$ID-cs/leaf"); do [ ! -e "$d" ] || fail "cgroup $d left"; done
+}
+
 test_relative_cgroups_path_is_created_and_removed() {
   local d
   config_set '.linux.cgroupsPath = $p' --arg p "$ID-rel/leaf"

@@ -20,6 +20,7 @@
 
 #include "carrel/defaults.h"
 #include "carrel/spec.h"
+#include "runtime.h"
 #include "seccomp_compact.h"
 #include "seccomp_filter.h"
 #include "util.h"
@@ -292,6 +293,32 @@ default_profile_keeps_its_verdicts_in_under_a_third_of_the_length (void **state)
   free (profile);
 }
 
+/* What a container loads (seccomp_prepare, then the cache) is the rewrite, not libseccomp's
+ * program: the rewrite is unused if this fails. */
+static void
+containers_load_the_rewrite (void **state)
+{
+  (void)state;
+  char *config = carrel_default_config (false, 0, 0);
+  char *profile = default_profile ();
+  struct carrel_spec *spec = NULL;
+  struct carrel_error err = { 0 };
+  struct seccomp_program prepared;
+  struct program original = libseccomp_program (profile, false), shorter = { 0 };
+  if (carrel_spec_parse (config, strlen (config), "config.json", &spec, &err) < 0)
+    fail_msg ("parse: %s", err.msg);
+  assert_int_equal (0, seccomp_prepare (&spec->linux_.seccomp, NULL, 0, -1, &prepared, &err));
+  assert_true (seccomp_compact (original.code, original.n, &shorter.code, &shorter.n));
+  assert_int_equal (prepared.len, shorter.n * sizeof (struct sock_filter));
+  assert_memory_equal (prepared.filter, shorter.code, prepared.len);
+  seccomp_program_free (&prepared);
+  carrel_spec_free (spec);
+  free (original.code);
+  free (shorter.code);
+  free (profile);
+  free (config);
+}
+
 /* Deterministic variety: a small linear congruential generator. */
 static uint32_t
 next_random (uint32_t *s)
@@ -413,6 +440,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (default_profile_keeps_its_verdicts_in_under_a_third_of_the_length),
+    cmocka_unit_test (containers_load_the_rewrite),
     cmocka_unit_test (random_profiles_keep_their_verdicts),
     cmocka_unit_test (unexpected_instructions_keep_the_program),
   };
