@@ -177,9 +177,16 @@ setup_before_start (struct init_config *cfg, struct sync_msg *msg, struct carrel
     return -1;
   if (!before_go && ns_join_paths (spec, err) < 0)
     return -1;
-  /* In our cgroup by now: the namespace's root is the container's cgroup. */
-  if ((cfg->new_ns_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
-    return carrel_fail (err, errno, "create cgroup namespace");
+  /* In our cgroup by now: the namespace's root is the container's cgroup. A cgroup mount may need
+   * our cgroup's path from the host's roots (mounts.c), which the namespace then hides. */
+  if (cfg->new_ns_flags & CLONE_NEWCGROUP)
+    {
+      if (mounts_have_type (spec, "cgroup")
+          && read_file_at (AT_FDCWD, "/proc/self/cgroup", &cfg->own_cgroups, NULL, err) < 0)
+        return -1;
+      if (unshare (CLONE_NEWCGROUP) < 0)
+        return carrel_fail (err, errno, "create cgroup namespace");
+    }
   if (!before_go && setup_early_root (cfg, false, &rootfd, &mounted, &devices_done, err) < 0)
     return -1;
   if (mounts_apply (cfg, rootfd, mounted, spec->n_mounts, err) < 0)

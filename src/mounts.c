@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 
 #include "idmap_mount.h"
+#include "fault.h"
 #include "runtime.h"
 #include "util.h"
 
@@ -188,24 +189,71 @@ bind_remount (const char *target, unsigned long flags, struct carrel_error *err)
   return carrel_fail (err, errno, "remount %s", target);
 }
 
+/* One cgroup v1 hierarchy (or the hybrid host's v2 one) at `path`. `line` is its entry of
+ * /proc/self/cgroup ("4:pids:/carrel/c1", writable). */
 static int
-mount_cgroup (int rootfd, const char *cgroup_rel, const char *dest_label, const char *target,
-              unsigned long flags,
+mount_cgroup_hierarchy (char *line, int tmpfs_fd, const char *path, const char *dest_label,
+                        unsigned long flags, struct carrel_error *err)
+{
+  char *controllers = strchr (line, ':'), *own, target[4096];
+  const char *fstype = "cgroup", *opts, *name;
+  int e;
+  if (controllers == NULL || (own = strchr (++controllers, ':')) == NULL)
+    return 0;
+  *own++ = '\0';
+  if (*controllers == '\0')
+    {
+      fstype = "cgroup2";
+      name = "unified";
+      opts = NULL;
+    }
+  else
+    {
+      name = strncmp (controllers, "name=", 5) == 0 ? controllers + 5 : controllers;
+      opts = controllers;
+    }
+  snprintf (target, sizeof target, "%s/%s", path, name);
+  if (mkdirat (tmpfs_fd, name, 0755) < 0 && errno != EEXIST)
+    return carrel_fail (err, errno, "mkdir %s/%s", dest_label, name);
+  flags |= MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  /* In the fault build a fault here stands for the kernel's refusal, so tests reach the fallback. */
+  if (fault_point ("init.cgroup-mount-refused", err) < 0)
+    errno = EPERM;
+  else if (mount ("cgroup", target, fstype, flags, opts) == 0)
+    return 0;
+  /* A user namespace that does not own our cgroup namespace may not mount v1 hierarchies: bind
+   * the container's own cgroup from the host's hierarchy instead, as runc does, with the same
+   * flags (ro). `own` was read before the cgroup namespace was made: relative to the host's
+   * hierarchy root, which the host's mount shows. */
+  e = errno;
+  if (e != EPERM && e != EACCES)
+    return carrel_fail (err, e, "mount cgroup %s on %s/%s", opts ? opts : "v2", dest_label, name);
+  {
+    char source[4096];
+    snprintf (source, sizeof source, "/sys/fs/cgroup/%s%s", name, own);
+    if (mount (source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+      return carrel_fail (err, e, "mount cgroup %s on %s/%s (and bind %s: %s)", opts ? opts : "v2",
+                          dest_label, name, source, strerror (errno));
+    if (bind_remount (target, flags, err) < 0)
+      return carrel_wrap (err, "mount cgroup %s on %s/%s", opts ? opts : "v2", dest_label, name);
+  }
+  return 0;
+}
 
-              struct carrel_error *err)
+static int
+mount_cgroup (const struct init_config *cfg, int rootfd, const char *dest_label, const char *target,
+              unsigned long flags, struct carrel_error *err)
 {
   cleanup_fd int tmpfs_fd = -1;
+  cleanup_free char *lines = NULL;
+  char *line, *save = NULL;
   char tmpfs_path[64];
-  cleanup_file FILE *f = fopen ("/proc/self/cgroup", "re");
-  char line[4096];
-  bool any_v1 = false;
-  if (f == NULL)
-    return carrel_fail (err, errno, "open /proc/self/cgroup");
+  if (cfg->own_cgroups)
+    lines = xstrdup (cfg->own_cgroups);
+  else if (read_file_at (AT_FDCWD, "/proc/self/cgroup", &lines, NULL, err) < 0)
+    return -1;
   /* Pure v2: one line "0::/path". */
-  while (fgets (line, sizeof line, f))
-    if (strncmp (line, "0::", 3) != 0)
-      any_v1 = true;
-  if (!any_v1)
+  if (strncmp (lines, "0::", 3) == 0 && strchr (lines, '\n') == strrchr (lines, '\n'))
     {
       if (mount ("cgroup2", target, "cgroup2", flags, NULL) < 0)
         return carrel_fail (err, errno, "mount cgroup2 on %s", dest_label);
@@ -218,52 +266,11 @@ mount_cgroup (int rootfd, const char *cgroup_rel, const char *dest_label, const 
   if (root_open (rootfd, dest_label, false, false, &tmpfs_fd, err) < 0)
     return -1;
   snprintf (tmpfs_path, sizeof tmpfs_path, "/proc/self/fd/%d", tmpfs_fd);
-  target = tmpfs_path;
-  rewind (f);
-  while (fgets (line, sizeof line, f))
-    {
-      char *controllers = strchr (line, ':'), *end, path[4096];
-      const char *fstype = "cgroup", *opts;
-      char name[256];
-      if (controllers == NULL)
-        continue;
-      controllers++;
-      end = strchr (controllers, ':');
-      if (end == NULL)
-        continue;
-      *end = '\0';
-      if (*controllers == '\0')
-        {
-          fstype = "cgroup2";
-          snprintf (name, sizeof name, "unified");
-          opts = NULL;
-        }
-      else
-        {
-          snprintf (name, sizeof name, "%s",
-                    strncmp (controllers, "name=", 5) == 0 ? controllers + 5 : controllers);
-          opts = controllers;
-        }
-      snprintf (path, sizeof path, "%s/%s", target, name);
-      if (mkdirat (tmpfs_fd, name, 0755) < 0 && errno != EEXIST)
-        return carrel_fail (err, errno, "mkdir %s/%s", dest_label, name);
-      if (mount ("cgroup", path, fstype, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
-        {
-          /* In a user namespace v1 hierarchies cannot be mounted: bind the container's own cgroup
-           * from the host's hierarchy instead, as runc does. */
-          char host[4096];
-          char *own = end + 1;
-          int e = errno;
-          own[strcspn (own, "\n")] = '\0';
-          snprintf (host, sizeof host, "/sys/fs/cgroup/%s%s", name, cgroup_rel ? cgroup_rel : own);
-          if ((e != EPERM && e != EACCES) || mount (host, path, NULL, MS_BIND | MS_REC, NULL) < 0)
-            return carrel_fail (err, e, "mount cgroup %s on %s/%s", controllers[0] ? controllers : "v2",
-                                dest_label, name);
-        }
-    }
-
+  for (line = strtok_r (lines, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    if (mount_cgroup_hierarchy (line, tmpfs_fd, tmpfs_path, dest_label, flags, err) < 0)
+      return -1;
   if (flags & MS_RDONLY)
-    return bind_remount (target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+    return bind_remount (tmpfs_path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
   return 0;
 }
 
@@ -340,7 +347,7 @@ mount_one (const struct init_config *cfg, int rootfd, const struct carrel_mount 
     }
   else if (type && strcmp (type, "cgroup") == 0)
     {
-      if (mount_cgroup (rootfd, cfg->cgroup_path, m->destination, target, flags, err) < 0)
+      if (mount_cgroup (cfg, rootfd, m->destination, target, flags, err) < 0)
 
         return -1;
     }
@@ -403,6 +410,15 @@ mounts_before_cgroup (const struct carrel_spec *spec)
         break;
     }
   return n;
+}
+
+bool
+mounts_have_type (const struct carrel_spec *spec, const char *type)
+{
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (spec->mounts[i].type && strcmp (spec->mounts[i].type, type) == 0)
+      return true;
+  return false;
 }
 
 size_t

@@ -36,6 +36,9 @@ struct init_config
   bool no_new_keyring;     /* keep the caller's session keyring instead of joining _ses.<id> */
   const char *cgroup_path; /* relative to the hierarchy roots, NULL without a cgroup */
   bool cgroup_owned;       /* carrel made it (a forced delete may remove it) */
+  /* The init's /proc/self/cgroup, read before it made its cgroup namespace (paths from the host's
+   * roots, for the cgroup mount's bind fallback); NULL: read it when mounting. */
+  char *own_cgroups;
   /* linux.seccomp compiled by the CLI before the fork (seccomp.c); NULL: compile at load. */
   const struct seccomp_program *seccomp_prog;
 
@@ -117,6 +120,8 @@ int rootfs_prepare (const struct init_config *cfg, struct carrel_error *err);
 size_t mounts_before_cgroup (const struct carrel_spec *spec);
 /* The index of the first sysfs mount before `to`, or to. */
 size_t mounts_first_sysfs (const struct carrel_spec *spec, size_t to);
+/* Whether a mount of this type is in the config. */
+bool mounts_have_type (const struct carrel_spec *spec, const char *type);
 int mounts_apply (const struct init_config *cfg, int rootfd, size_t from, size_t to,
                   struct carrel_error *err);
 int devices_setup (const struct init_config *cfg, int rootfd, struct carrel_error *err);

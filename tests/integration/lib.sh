@@ -138,6 +138,27 @@ __carrel_now_ms() {
   echo $((t / 1000))
 }
 
+# The cgroup mount of `carrel spec`, which the tests' baseline config leaves out (config_set it).
+cgroup_mount_ro='.mounts += [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+  "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}]'
+
+# The container's view of /sys/fs/cgroup/pids, printed by own_cgroup_probe: "1" when the
+# container's init is in the cgroup shown (its own), the number of "carrel" entries (the host's
+# hierarchy would show carrel's parent), the mount's options, mkdir's error.
+own_cgroup_probe='grep -x 1 /sys/fs/cgroup/pids/cgroup.procs; ls /sys/fs/cgroup/pids | grep -c "^carrel$"
+grep " /sys/fs/cgroup/pids " /proc/self/mountinfo | cut -d" " -f6; mkdir /sys/fs/cgroup/pids/x 2>&1'
+
+# assert_own_cgroup_read_only OUTPUT: what own_cgroup_probe printed shows the container's own
+# cgroup, read-only.
+assert_own_cgroup_read_only() {
+  assert_eq 1 "$(sed -n 1p <<<"$1")" "the container's init in the cgroup.procs it sees"
+  assert_eq 0 "$(sed -n 2p <<<"$1")" "carrel's parent cgroup visible in the container"
+  assert_match "$(sed -n 3p <<<"$1")" '^ro,nosuid,nodev,noexec' "options of /sys/fs/cgroup/pids"
+  assert_contains "$(sed -n 4p <<<"$1")" "Read-only file system" "mkdir in /sys/fs/cgroup/pids"
+}
+
+have_v1_pids() { [ "$(stat -fc %T /sys/fs/cgroup/pids 2>/dev/null)" = cgroupfs ]; }
+
 # ---------------------------------------------------------------------------------------------
 # The runtime
 

@@ -106,6 +106,24 @@ test_fault_supervisor_before_clone() { create_fault supervisor.before-clone; }
 # The network namespace the supervisor makes while the init starts: its failure is the create's.
 test_fault_supervisor_make_netns() { create_fault supervisor.make-netns; }
 
+# Where the kernel refuses a v1 cgroup mount (a user namespace that does not own the cgroup
+# namespace), the container gets a bind of its own cgroup. With a cgroup namespace the init reads
+# its cgroup's path before making it: the bind was the host's whole hierarchy before (writable).
+test_fault_cgroup_mount_refused_binds_own_cgroup() {
+  have_v1_pids || skip "no cgroup v1 pids hierarchy on this host"
+  fault_setup
+  grep -q '"cgroup"' <<<"$(jq -c '.linux.namespaces[].type' "$BUNDLE/config.json")" || fail "the test bundle has no cgroup namespace"
+  config_set "$cgroup_mount_ro"
+  sh_args "$own_cgroup_probe"
+  local rc=0 out
+  CARREL_FAULT=init.cgroup-mount-refused fcarrel run --bundle "$BUNDLE" "$ID" </dev/null >"$TEST_DIR/$ID.out" 2>"$TEST_DIR/$ID.err" || rc=$?
+  out=$(cat "$TEST_DIR/$ID.out")
+  reached init.cgroup-mount-refused || fail "the cgroup mount's fault point was not reached"
+  assert_own_cgroup_read_only "$out"
+  assert_nothing_left "$ID"
+  no_cgroup_left
+}
+
 # The supervisor fails or dies right after it recorded the exit: the state says stopped with the
 # exit code, and delete removes everything.
 exit_record_fault() {

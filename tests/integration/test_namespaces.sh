@@ -127,6 +127,19 @@ test_user_namespace_maps_root_to_host_uid() {
   assert_eq "100000" "$(awk '/^Gid:/ { print $2 }' "/proc/$pid/status")" "host gid of the container process"
 }
 
+# Without a cgroup namespace, a user namespace may not mount a v1 hierarchy: the container gets a
+# bind of its own cgroup instead, with the mount's flags (it was writable, and nosuid-less, before).
+test_user_namespace_binds_own_v1_cgroup_read_only() {
+  have_v1_pids || skip "no cgroup v1 pids hierarchy on this host"
+  config_set '.linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "user"}])
+    | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  config_set "$cgroup_mount_ro"
+  sh_args "$own_cgroup_probe"
+  ct_run "$ID"
+  assert_own_cgroup_read_only "$RUN_OUT"
+}
+
 test_time_namespace_offsets_uptime() {
   [ -e /proc/self/ns/time ] || skip "kernel without time namespaces"
   config_set '.linux.namespaces += [{"type": "time"}]
