@@ -6,7 +6,7 @@
 #
 # Environment: BENCH_N (iterations of the single-container cases, default 50), BENCH_PAR_N
 # (iterations of the parallel cases, default 3), BENCH_SEED, BENCH_CASES (a regex of the case names
-# to run: baseline, run-true, run-limits, run-nonet, lifecycle, exec, par50-time, par50-mem,
+# to run: baseline, run-true, run-limits, run-nonet, run-disk, lifecycle, exec, par50-time, par50-mem,
 # par200-time, par200-mem, idle, memlimit, soak, density; default all), BENCH_QUICK=1 (a few iterations, to
 # check the harness). Needs root. Every container, cgroup and namespace it makes is removed at
 # the end, also on failure or Ctrl-C.
@@ -42,15 +42,27 @@ cp "$BUILD/carrel" "$B/bin/carrel"
 CARREL=$B/bin/carrel
 RUNC=$(command -v runc)
 CRUN=$(command -v crun)
-STATE=$B/state.$$
+# The runtimes' state roots are on a tmpfs, where engines keep them (/run/runc, /run/crun,
+# /run/containerd: /run is a tmpfs on a standard host). This VM's /run is on its root ext4, where
+# creating, replacing and removing the few state files costs every runtime more: the run-disk
+# case measures that, with the roots under $B.
+STATE=/dev/shm/carrel-bench.$$
+DSTATE=$B/state.$$
 SAMPLES=$B/samples.tsv
 LOG=$B/bench.log
 NOTES=()
 : >"$SAMPLES"
 : >"$LOG"
+[ "$(stat -fc %T /dev/shm 2>/dev/null)" = tmpfs ] || {
+  STATE=$B/state-tmpfs.$$
+  NOTES+=("/dev/shm is not a tmpfs here: every state root is on $(stat -fc %T "$B"), as in the run-disk case")
+}
 rt_carrel=("$CARREL" --root "$STATE/carrel")
 rt_runc=("$RUNC" --root "$STATE/runc")
 rt_crun=("$CRUN" --root "$STATE/crun")
+rtd_carrel=("$CARREL" --root "$DSTATE/carrel")
+rtd_runc=("$RUNC" --root "$DSTATE/runc")
+rtd_crun=("$CRUN" --root "$DSTATE/crun")
 HOLDER=
 
 # ---------------------------------------------------------------------------------------------
@@ -61,18 +73,16 @@ crun_ns() { nsenter --mount="/proc/$HOLDER/ns/mnt" "$@"; }
 cleanup() {
   local rc=$? id dir
   set +e
-  for dir in "$STATE"/carrel/*/ "$STATE"/runc/*/; do
+  for dir in "$STATE"/carrel/*/ "$STATE"/runc/*/ "$DSTATE"/carrel/*/ "$DSTATE"/runc/*/; do
     [ -d "$dir" ] || continue
     id=$(basename "$dir")
-    case $dir in
-      */carrel/*) timeout 10 "${rt_carrel[@]}" delete --force "$id" >/dev/null 2>&1 ;;
-      *) timeout 10 "${rt_runc[@]}" delete --force "$id" >/dev/null 2>&1 ;;
-    esac
+    timeout 10 "$([[ $dir == */carrel/* ]] && echo "$CARREL" || echo "$RUNC")" --root "${dir%/*/}" \
+      delete --force "$id" >/dev/null 2>&1
   done
   if [ -n "$HOLDER" ] && [ -d "/proc/$HOLDER" ]; then
-    for dir in "$STATE"/crun/*/; do
+    for dir in "$STATE"/crun/*/ "$DSTATE"/crun/*/; do
       [ -d "$dir" ] || continue
-      timeout 10 nsenter --mount="/proc/$HOLDER/ns/mnt" "${rt_crun[@]}" delete --force "$(basename "$dir")" >/dev/null 2>&1
+      timeout 10 nsenter --mount="/proc/$HOLDER/ns/mnt" "$CRUN" --root "${dir%/*/}" delete --force "$(basename "$dir")" >/dev/null 2>&1
     done
     kill "$HOLDER" 2>/dev/null
     wait "$HOLDER" 2>/dev/null
@@ -92,14 +102,14 @@ cleanup() {
   for cg in $(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name carrel 2>/dev/null); do
     grep -qxF "$cg" <<<"$CARREL_PARENTS_BEFORE" || rmdir "$cg" 2>/dev/null || true
   done
-  rm -rf "$STATE" "$B/bundles.$$" "$B/plans.$$"
+  rm -rf "$STATE" "$DSTATE" "$B/bundles.$$" "$B/plans.$$"
   exit "$rc"
 }
 CARREL_PARENTS_BEFORE=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 2 -type d -name carrel 2>/dev/null || true)
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mkdir -p "$STATE"/{carrel,runc,crun} "$B/plans.$$"
+mkdir -p "$STATE"/{carrel,runc,crun} "$DSTATE"/{carrel,runc,crun} "$B/plans.$$"
 
 # ---------------------------------------------------------------------------------------------
 # Bundles: one rootfs, one config from `carrel spec`, a few variations of it.
@@ -148,11 +158,14 @@ cid() { echo "$TAG-$1-{v}-{i}"; } # container id in a plan: unique per case, var
 V_CARREL="variant carrel env=CARREL_REAPER=supervisor exclude=sleep,true"
 V_CRUN="variant crun ns=$CRUN_NS exclude=sleep,true"
 V_RUNC="variant runc exclude=sleep,true"
-rt_of() { # VARIANT: the runtime command line in a plan
-  case $1 in
+rt_of() { # VARIANT [disk]: the runtime command line in a plan (its state root on disk)
+  case $1${2:-} in
     carrel) echo "${rt_carrel[*]}" ;;
     crun) echo "${rt_crun[*]}" ;;
     runc) echo "${rt_runc[*]}" ;;
+    carreldisk) echo "${rtd_carrel[*]}" ;;
+    crundisk) echo "${rtd_crun[*]}" ;;
+    runcdisk) echo "${rtd_runc[*]}" ;;
   esac
 }
 header_of() {
@@ -196,6 +209,17 @@ for c in true limits nonet; do
     done
   } >"$(plan run-$c)"
 done
+
+# run /bin/true with the state roots on this VM's disk (see STATE).
+{
+  echo "case run-disk"
+  echo "variant floor"
+  echo "  step run unshare --pid --fork --mount --uts --ipc --net --cgroup chroot $ROOTFS /bin/true"
+  for r in carrel crun runc; do
+    header_of "$r"
+    echo "  step run $(rt_of "$r" disk) run --bundle $BUNDLES/true $(cid rundisk)"
+  done
+} >"$(plan run-disk)"
 
 # create, start, delete as separate commands.
 {
@@ -262,6 +286,7 @@ run_plan baseline "$N" 2
 run_plan run-true "$N" 2
 run_plan run-limits "$N" 2
 run_plan run-nonet "$N" 2
+run_plan run-disk "$N" 2
 run_plan lifecycle "$N" 2
 run_plan exec "$N" 2
 run_plan par50-time "$((PAR_N + 2))" 1
@@ -393,12 +418,14 @@ report() {
   echo "carrel $("$CARREL" --version 2>/dev/null | head -1 | awk '{print $NF}'), $("$CRUN" --version | head -1), $("$RUNC" --version | head -1)."
   echo "Times in ms: median (min–max) of $N interleaved iterations in random order (parallel cases: $((PAR_N + 2)) for 50, $PAR_N for 200);"
   echo "ratios are medians of per-iteration ratios; \"carrel − floor\" is the median of per-iteration differences."
+  echo "State roots on $(findmnt -no FSTYPE -T "$STATE") ($STATE), except in the \"state roots on disk\" row ($(findmnt -no FSTYPE -T "$DSTATE"), under $B)."
   echo
   echo "| case | floor | carrel | crun | runc | carrel/crun | carrel/runc | carrel − floor |"
   echo "|---|---|---|---|---|---|---|---|"
   row_time "run /bin/true" run-true run 1
   row_time "run, memory+pids limit" run-limits run 0
   row_time "run, no network namespace" run-nonet run 1
+  row_time "run, state roots on disk" run-disk run 1
   row_time "create" lifecycle create 0
   row_time "start" lifecycle start 0
   row_time "delete" lifecycle delete 0
