@@ -319,9 +319,7 @@ cg_rmdir (const char *dir, struct carrel_error *err)
 }
 
 int
-cg_mkdir_path (const char *mount, const char *path, int *made,
-               int (*each) (const char *parent, const char *dir, struct carrel_error *err),
-               struct carrel_error *err)
+cg_mkdir_path (const char *mount, const char *path, int *made, cg_mkdir_step each, struct carrel_error *err)
 {
   cleanup_free char *dir = xasprintf ("%s%s", mount, path);
   char *p = dir + strlen (mount);
@@ -336,15 +334,18 @@ cg_mkdir_path (const char *mount, const char *path, int *made,
       *strrchr (parent, '/') = '\0';
       *made = 1;
       leaf_made = true;
-      if (each == NULL || each (parent, dir, err) == 0)
+      if (each == NULL || each (parent, dir, false, err) == 0)
         return 0;
     }
+  else if (errno == EEXIST && each == NULL)
+    return 0; /* joined: someone made it, and its parents */
   while (p && *p)
     {
       char *next = strchr (p + 1, '/');
       if (next)
         *next = '\0';
-      if (mkdir (dir, 0755) == 0)
+      bool made_now = mkdir (dir, 0755) == 0;
+      if (made_now)
         ++*made;
       else if (errno != EEXIST)
         return carrel_fail (err, errno, "create cgroup %s", dir);
@@ -354,7 +355,7 @@ cg_mkdir_path (const char *mount, const char *path, int *made,
         {
           cleanup_free char *parent = xstrdup (dir);
           *strrchr (parent, '/') = '\0';
-          if (each (parent, dir, err) < 0)
+          if (each (parent, dir, made_now && next != NULL, err) < 0)
             return -1;
         }
       if (next)

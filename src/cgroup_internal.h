@@ -98,9 +98,11 @@ long long cg_read_ll (const char *dir, const char *file);
 int cg_rmdir (const char *dir, struct carrel_error *err);
 /* mkdir each component of `path` below hierarchy `mount`; *made: how many trailing components
  * were made here (0: the leaf existed). `each`, if given, runs on every component once it exists
- * (its parent is the previous one). Set *made also on failure. */
-int cg_mkdir_path (const char *mount, const char *path, int *made,
-                   int (*each) (const char *parent, const char *dir, struct carrel_error *err),
+ * (its parent is the previous one); made_parent: the component is above the leaf and was made by
+ * this call (carrel's own). Set *made also on failure. */
+typedef int (*cg_mkdir_step) (const char *parent, const char *dir, bool made_parent,
+                              struct carrel_error *err);
+int cg_mkdir_path (const char *mount, const char *path, int *made, cg_mkdir_step each,
                    struct carrel_error *err);
 /* cg_rmdir of `path` below `mount`, then of up to `parents` of its ancestors while they are empty. */
 int cg_rmdir_path (const char *mount, const char *path, int parents, struct carrel_error *err);

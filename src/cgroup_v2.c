@@ -50,9 +50,10 @@ enable_controllers (const char *dir)
 
 /* cg_mkdir_path's step: each level's parent passes its controllers down to the level. */
 static int
-enable_in_parent (const char *parent, const char *dir, struct carrel_error *err)
+enable_in_parent (const char *parent, const char *dir, bool made_parent, struct carrel_error *err)
 {
   (void)dir;
+  (void)made_parent;
   (void)err;
   enable_controllers (parent);
   return 0;

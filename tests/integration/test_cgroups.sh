@@ -200,6 +200,32 @@ test_leaf_under_a_parent_with_an_empty_cpuset_runs_and_is_removed() {
   for d in $(cg_all_dirs "/$ID-cs/leaf"); do [ ! -e "$d" ] || fail "cgroup $d left"; done
 }
 
+# A parent level carrel makes gets cgroup.clone_children in the v1 cpuset hierarchy: the kernel
+# gives the containers made under it their cpus and mems at mkdir (and the flag, as LXC's have).
+# A parent made by someone else keeps the kernel's default, and so do the containers under it.
+test_cpuset_parent_made_by_carrel_clones_to_its_children() {
+  local d cpuset=/sys/fs/cgroup/cpuset
+  cg_is_v2 && skip "v1 cpuset only"
+  [ -f "$cpuset/cpuset.cpus" ] || skip "no v1 cpuset hierarchy"
+  for d in $(cg_all_dirs "/$ID-own") $(cg_all_dirs "/$ID-theirs"); do track_cgroup "$d"; done
+  mkdir "$cpuset/$ID-theirs"
+  cat "$cpuset/cpuset.cpus" >"$cpuset/$ID-theirs/cpuset.cpus"
+  cat "$cpuset/cpuset.mems" >"$cpuset/$ID-theirs/cpuset.mems"
+  set_args sleep 30
+  local leaf
+  for leaf in "$ID-own/a" "$ID-own/b" "$ID-theirs/c"; do
+    config_set '.linux.cgroupsPath = $p' --arg p "/$leaf"
+    ct_create "${leaf##*/}"
+    assert_contains "$(cat "/proc/$(ct_pid "${leaf##*/}")/cgroup")" "cpuset:/$leaf"
+    assert_eq "$(cat "$cpuset/cpuset.cpus")" "$(cat "$cpuset/$leaf/cpuset.cpus")" "cpuset.cpus of $leaf"
+    assert_eq "$(cat "$cpuset/cpuset.mems")" "$(cat "$cpuset/$leaf/cpuset.mems")" "cpuset.mems of $leaf"
+  done
+  assert_eq 1 "$(cat "$cpuset/$ID-own/cgroup.clone_children")" "cgroup.clone_children of the parent carrel made"
+  assert_eq 0 "$(cat "$cpuset/$ID-theirs/cgroup.clone_children")" "cgroup.clone_children of the test's parent"
+  assert_eq 0 "$(cat "$cpuset/$ID-theirs/c/cgroup.clone_children")" "cgroup.clone_children of a container under it"
+  for leaf in a b c; do assert_exit 0 carrel delete --force "$leaf"; done
+}
+
 test_relative_cgroups_path_is_created_and_removed() {
   local d
   config_set '.linux.cgroupsPath = $p' --arg p "$ID-rel/leaf"
