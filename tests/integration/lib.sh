@@ -142,6 +142,16 @@ __carrel_now_ms() {
 cgroup_mount_ro='.mounts += [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
   "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}]'
 
+# The container's /sys/fs/cgroup, printed by cgroup_tree_probe: its device number, its mount
+# options, mkdir's error in it, then the hierarchies mounted below it ("cgroup pids", sorted).
+cgroup_tree_probe='stat -c %d /sys/fs/cgroup; grep " /sys/fs/cgroup " /proc/self/mountinfo | cut -d" " -f6
+mkdir /sys/fs/cgroup/carrel-probe 2>&1; grep " /sys/fs/cgroup/" /proc/self/mountinfo | sed "s/.* - //" | cut -d" " -f1,3 | sort'
+
+# The host's hierarchies as cgroup_tree_probe lists them.
+host_cgroup_hierarchies() {
+  grep " /sys/fs/cgroup/" /proc/self/mountinfo | sed "s/.* - //" | cut -d" " -f1,3 | sort
+}
+
 # The container's view of /sys/fs/cgroup/pids, printed by own_cgroup_probe: "1" when the
 # container's init is in the cgroup shown (its own), the number of "carrel" entries (the host's
 # hierarchy would show carrel's parent), the mount's options, mkdir's error.

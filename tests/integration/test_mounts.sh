@@ -246,6 +246,39 @@ test_rootfs_propagation_slave() {
   assert_not_contains "$tags" shared: "propagation of / (slave)"
 }
 
+# On a v1 or hybrid host the read-only cgroup tree sits on the host's own directories for the
+# hierarchies (a bind of its /sys/fs/cgroup without what is mounted there), read-only; the host's
+# directory gains nothing.
+test_v1_cgroup_tree_sits_on_the_hosts_directories_read_only() {
+  have_v1_pids || skip "no cgroup v1 hierarchies on this host"
+  local before out
+  before=$(ls -A /sys/fs/cgroup)
+  config_set "$cgroup_mount_ro"
+  sh_args "$cgroup_tree_probe"
+  run_ok "$ID"
+  out=$RUN_OUT
+  assert_eq "$(stat -c %d /sys/fs/cgroup)" "$(sed -n 1p <<<"$out")" "device of /sys/fs/cgroup inside (the host's)"
+  assert_match "$(sed -n 2p <<<"$out")" '^ro,nosuid,nodev,noexec' "options of /sys/fs/cgroup"
+  assert_contains "$(sed -n 3p <<<"$out")" "Read-only file system" "mkdir in /sys/fs/cgroup"
+  assert_eq "$(host_cgroup_hierarchies)" "$(sed -n '4,$p' <<<"$out")" "hierarchies mounted inside"
+  assert_eq "$before" "$(ls -A /sys/fs/cgroup)" "the host's /sys/fs/cgroup after the run"
+}
+
+# A writable cgroup mount gets a tmpfs of its own: the container may write there, not in the host's.
+test_v1_writable_cgroup_tree_is_a_tmpfs_of_its_own() {
+  have_v1_pids || skip "no cgroup v1 hierarchies on this host"
+  local out
+  config_set "$cgroup_mount_ro"
+  config_set '.mounts[-1].options -= ["ro"]'
+  sh_args "$cgroup_tree_probe"
+  run_ok "$ID"
+  out=$RUN_OUT
+  assert_ne "$(stat -c %d /sys/fs/cgroup)" "$(sed -n 1p <<<"$out")" "device of /sys/fs/cgroup inside"
+  assert_match "$(sed -n 2p <<<"$out")" '^rw,' "options of /sys/fs/cgroup"
+  assert_no_file /sys/fs/cgroup/carrel-probe
+  assert_eq "$(host_cgroup_hierarchies)" "$(sed -n '3,$p' <<<"$out")" "hierarchies mounted inside"
+}
+
 test_mounts_are_gone_after_delete() {
   mkdir -p "$TEST_DIR/share"
   add_mount /data bind "$TEST_DIR/share" bind ro
