@@ -130,7 +130,7 @@ static int
 mask_paths (const struct init_config *cfg, int rootfd, struct carrel_error *err)
 {
   const struct carrel_linux *l = &cfg->spec->linux_;
-  cleanup_fd int devnull = -1;
+  cleanup_fd int devnull = -1, empty_dir = -1;
   char src[64], dst[64];
   for (size_t i = 0; i < l->n_masked_paths; i++)
     {
@@ -147,9 +147,21 @@ mask_paths (const struct init_config *cfg, int rootfd, struct carrel_error *err)
       snprintf (dst, sizeof dst, "/proc/self/fd/%d", fd);
       if (S_ISDIR (st.st_mode))
         {
+          /* One empty read-only tmpfs for all directories: a bind of it costs less than a new
+           * tmpfs (made here, and torn down at exit). */
+          if (empty_dir >= 0)
+            {
+              snprintf (src, sizeof src, "/proc/self/fd/%d", empty_dir);
+              if (mount (src, dst, NULL, MS_BIND, NULL) < 0)
+                return carrel_fail (err, errno, "mask %s", l->masked_paths[i]);
+              continue;
+            }
           if (mount ("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=000")
               < 0)
             return carrel_fail (err, errno, "mask %s", l->masked_paths[i]);
+          /* The new mount covers fd's directory: reopen to reach it. */
+          if (root_open (rootfd, l->masked_paths[i], false, false, &empty_dir, err) < 0)
+            return carrel_wrap (err, "maskedPaths");
           continue;
         }
       if (devnull < 0 && open_real_devnull (&devnull, err) < 0)

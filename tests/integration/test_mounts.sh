@@ -143,6 +143,24 @@ dir:
 tl:0" "$RUN_OUT"
 }
 
+# Masked directories share one empty read-only tmpfs (mode 000): neither shows what is behind it,
+# and neither takes a new entry.
+test_masked_directories_hide_and_refuse_writes() {
+  mkdir -p "$BUNDLE/rootfs/secret-a" "$BUNDLE/rootfs/secret-b"
+  echo a >"$BUNDLE/rootfs/secret-a/inner"
+  echo b >"$BUNDLE/rootfs/secret-b/inner"
+  config_set '.linux.maskedPaths += ["/secret-a", "/secret-b"]'
+  sh_args 'for d in /secret-a /secret-b; do ls -A $d; cat $d/inner; mkdir $d/x && echo "made $d/x"; done 2>&1
+    grep -E " /secret-[ab] " /proc/self/mountinfo | cut -d" " -f3,6'
+  ct_run "$ID"
+  assert_eq 0 "$(grep -cxE 'inner|a|b' <<<"$RUN_OUT")" "lines showing what is behind a mask"
+  assert_not_contains "$RUN_OUT" made "mkdir in a masked directory"
+  assert_eq "2" "$(grep -cE '^[0-9]+:[0-9]+ ro,' <<<"$RUN_OUT")" "read-only mounts on the two directories"
+  assert_eq 1 "$(grep -E '^[0-9]+:[0-9]+ ro,' <<<"$RUN_OUT" | cut -d" " -f1 | sort -u | wc -l)" "file systems under the two masks"
+  assert_eq a "$(cat "$BUNDLE/rootfs/secret-a/inner")" "file behind the first mask"
+  assert_eq b "$(cat "$BUNDLE/rootfs/secret-b/inner")" "file behind the second mask"
+}
+
 test_masked_file_cannot_be_written() {
   echo top-secret >"$BUNDLE/rootfs/secret-file"
   config_set '.linux.maskedPaths += ["/secret-file"]'
