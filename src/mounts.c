@@ -189,15 +189,24 @@ bind_remount (const char *target, unsigned long flags, struct carrel_error *err)
   return carrel_fail (err, errno, "remount %s", target);
 }
 
+const char *
+fd_path (int fd, bool dir, char buf[FD_PATH_MAX])
+{
+  if (dir && fchdir (fd) == 0)
+    return ".";
+  snprintf (buf, FD_PATH_MAX, "/proc/self/fd/%d", fd);
+  return buf;
+}
+
 /* mount_cgroup_hierarchy's "the host has no directory for this hierarchy". */
 #define CGROUP_NO_HOST_DIR 1
 
-/* One cgroup v1 hierarchy (or the hybrid host's v2 one) at `path`/<name>, with `dir_fd` open on
- * `path`. `line` is its entry of /proc/self/cgroup ("4:pids:/carrel/c1", writable). On the host's
+/* One cgroup v1 hierarchy (or the hybrid host's v2 one) at <name> in `dir_fd`, which is our cwd.
+ * `line` is its entry of /proc/self/cgroup ("4:pids:/carrel/c1", writable). On the host's
  * directories (on_host) nothing is made: CGROUP_NO_HOST_DIR when the directory is missing. */
 static int
-mount_cgroup_hierarchy (char *line, int dir_fd, const char *path, bool on_host, const char *dest_label,
-                        unsigned long flags, struct carrel_error *err)
+mount_cgroup_hierarchy (char *line, int dir_fd, bool on_host, const char *dest_label, unsigned long flags,
+                        struct carrel_error *err)
 {
   char *controllers = strchr (line, ':'), *own, target[4096];
   const char *fstype = "cgroup", *opts, *name;
@@ -216,7 +225,7 @@ mount_cgroup_hierarchy (char *line, int dir_fd, const char *path, bool on_host, 
       name = strncmp (controllers, "name=", 5) == 0 ? controllers + 5 : controllers;
       opts = controllers;
     }
-  snprintf (target, sizeof target, "%s/%s", path, name);
+  snprintf (target, sizeof target, "./%s", name);
   if (!on_host && mkdirat (dir_fd, name, 0755) < 0 && errno != EEXIST)
     return carrel_fail (err, errno, "mkdir %s/%s", dest_label, name);
   flags |= MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -251,37 +260,40 @@ mount_cgroup_hierarchy (char *line, int dir_fd, const char *path, bool on_host, 
 
 /* Every hierarchy of `own_lines` (/proc/self/cgroup) on what is mounted at dest_label now: the
  * host's /sys/fs/cgroup (on_host, read-only first: its directories are the host's) or a new tmpfs
- * (read-only last, if the mount is). CGROUP_NO_HOST_DIR as mount_cgroup_hierarchy. */
+ * (read-only last, if the mount is). CGROUP_NO_HOST_DIR as mount_cgroup_hierarchy, with what was
+ * mounted detached again. Leaves the cwd in the tree. */
 static int
 mount_cgroup_tree (const char *own_lines, int rootfd, bool on_host, const char *dest_label,
                    unsigned long flags, struct carrel_error *err)
 {
   cleanup_fd int dir_fd = -1;
   cleanup_free char *lines = xstrdup (own_lines);
-  char *line, *save = NULL, path[64];
+  char *line, *save = NULL;
   /* The caller's fd names the directory under the new mount: reach the mount itself. */
   if (root_open (rootfd, dest_label, false, false, &dir_fd, err) < 0)
     return -1;
-  snprintf (path, sizeof path, "/proc/self/fd/%d", dir_fd);
-  if (on_host && bind_remount (path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0)
+  if (fchdir (dir_fd) < 0)
+    return carrel_fail (err, errno, "chdir to %s", dest_label);
+  if (on_host && bind_remount (".", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0)
     return -1;
   for (line = strtok_r (lines, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
-      int r = mount_cgroup_hierarchy (line, dir_fd, path, on_host, dest_label, flags, err);
+      int r = mount_cgroup_hierarchy (line, dir_fd, on_host, dest_label, flags, err);
       if (r == CGROUP_NO_HOST_DIR)
-        return umount2 (path, MNT_DETACH) < 0 ? carrel_fail (err, errno, "unmount %s", dest_label) : r;
+        return umount2 (".", MNT_DETACH) < 0 ? carrel_fail (err, errno, "unmount %s", dest_label) : r;
       if (r < 0)
         return -1;
     }
   if (!on_host && (flags & MS_RDONLY))
-    return bind_remount (path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+    return bind_remount (".", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
   return 0;
 }
 
 static int
-mount_cgroup (const struct init_config *cfg, int rootfd, const char *dest_label, const char *target,
+mount_cgroup (const struct init_config *cfg, int rootfd, const char *dest_label, int target_fd,
               unsigned long flags, struct carrel_error *err)
 {
+  char buf[FD_PATH_MAX];
   cleanup_free char *read_now = NULL;
   const char *lines = cfg->own_cgroups;
   if (lines == NULL)
@@ -293,7 +305,7 @@ mount_cgroup (const struct init_config *cfg, int rootfd, const char *dest_label,
   /* Pure v2: one line "0::/path". */
   if (strncmp (lines, "0::", 3) == 0 && strchr (lines, '\n') == strrchr (lines, '\n'))
     {
-      if (mount ("cgroup2", target, "cgroup2", flags, NULL) < 0)
+      if (mount ("cgroup2", fd_path (target_fd, true, buf), "cgroup2", flags, NULL) < 0)
         return carrel_fail (err, errno, "mount cgroup2 on %s", dest_label);
       return 0;
     }
@@ -303,13 +315,15 @@ mount_cgroup (const struct init_config *cfg, int rootfd, const char *dest_label,
    * and torn down at exit). Not for a writable mount (the container could write into the host's
    * directory), nor where the bind is refused (a user namespace: hidden mounts below) or the host
    * keeps a hierarchy elsewhere. */
-  if ((flags & MS_RDONLY) && mount ("/sys/fs/cgroup", target, NULL, MS_BIND, NULL) == 0)
+  if ((flags & MS_RDONLY)
+      && mount ("/sys/fs/cgroup", fd_path (target_fd, true, buf), NULL, MS_BIND, NULL) == 0)
     {
       int r = mount_cgroup_tree (lines, rootfd, true, dest_label, flags, err);
       if (r != CGROUP_NO_HOST_DIR)
         return r;
     }
-  if (mount ("tmpfs", target, "tmpfs", (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755")
+  if (mount ("tmpfs", fd_path (target_fd, true, buf), "tmpfs",
+             (flags & ~MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755")
       < 0)
     return carrel_fail (err, errno, "mount tmpfs on %s", dest_label);
   return mount_cgroup_tree (lines, rootfd, false, dest_label, flags, err);
@@ -345,7 +359,8 @@ mount_one (const struct init_config *cfg, int rootfd, const struct carrel_mount 
   cleanup_free char *data = NULL;
   cleanup_free char *source = NULL;
   cleanup_fd int target_fd = -1;
-  char target[64];
+  char buf[FD_PATH_MAX];
+  const char *target;
   const char *type = m->type;
   bool leaf_is_file = false;
 
@@ -366,34 +381,34 @@ mount_one (const struct init_config *cfg, int rootfd, const struct carrel_mount 
     }
   if (root_open (rootfd, m->destination, true, leaf_is_file, &target_fd, err) < 0)
     return carrel_wrap (err, "mount %s on %s", source, m->destination);
-  snprintf (target, sizeof target, "/proc/self/fd/%d", target_fd);
 
   if (bind)
     {
       if (idmap_mount_wanted (m))
         {
-          if (idmap_mount_attach (cfg->spec, m, target, err) < 0)
+          if (idmap_mount_attach (cfg->spec, m, fd_path (target_fd, false, buf), err) < 0)
             return -1;
         }
-      else if (mount (source, target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) < 0)
+      else if (mount (source, fd_path (target_fd, !leaf_is_file, buf), NULL,
+                      MS_BIND | (recursive ? MS_REC : 0), NULL)
+               < 0)
         return carrel_fail (err, errno, "bind mount %s on %s", source, m->destination);
       /* The new mount covers the old fd's dentry: reopen to reach it. */
       close (target_fd);
       target_fd = -1;
       if (root_open (rootfd, m->destination, false, false, &target_fd, err) < 0)
         return carrel_wrap (err, "mount %s on %s", source, m->destination);
-      snprintf (target, sizeof target, "/proc/self/fd/%d", target_fd);
-      if ((flags & ~MS_REC) && bind_remount (target, flags, err) < 0)
+      if ((flags & ~MS_REC) && bind_remount (fd_path (target_fd, !leaf_is_file, buf), flags, err) < 0)
         return carrel_wrap (err, "mount %s on %s", source, m->destination);
     }
   else if (type && strcmp (type, "cgroup") == 0)
     {
-      if (mount_cgroup (cfg, rootfd, m->destination, target, flags, err) < 0)
-
+      if (mount_cgroup (cfg, rootfd, m->destination, target_fd, flags, err) < 0)
         return -1;
     }
   else
     {
+      target = fd_path (target_fd, true, buf);
       if (mount (source, target, type, flags, data) < 0
           && !devpts_without_gid (source, target, type, flags, data))
         {
@@ -407,8 +422,8 @@ mount_one (const struct init_config *cfg, int rootfd, const struct carrel_mount 
               target_fd = -1;
               if (root_open (rootfd, m->destination, false, false, &target_fd, err) < 0)
                 return -1;
-              snprintf (target, sizeof target, "/proc/self/fd/%d", target_fd);
-              return bind_remount (target, flags | MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
+              return bind_remount (fd_path (target_fd, true, buf), flags | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                   err);
             }
           return carrel_fail (err, e, "mount %s on %s", type ? type : source, m->destination);
         }
@@ -419,8 +434,7 @@ mount_one (const struct init_config *cfg, int rootfd, const struct carrel_mount 
       target_fd = -1;
       if (root_open (rootfd, m->destination, false, false, &target_fd, err) < 0)
         return -1;
-      snprintf (target, sizeof target, "/proc/self/fd/%d", target_fd);
-      if (mount (NULL, target, NULL, propagation, NULL) < 0)
+      if (mount (NULL, fd_path (target_fd, !leaf_is_file, buf), NULL, propagation, NULL) < 0)
         return carrel_fail (err, errno, "set propagation of %s", m->destination);
     }
   return 0;
@@ -475,8 +489,15 @@ int
 mounts_apply (const struct init_config *cfg, int rootfd, size_t from, size_t to, struct carrel_error *err)
 {
   const struct carrel_spec *spec = cfg->spec;
+  cleanup_fd int cwd = -1;
+  if (from >= to || from >= spec->n_mounts)
+    return 0;
+  /* fd_path moves the cwd; what runs next (hooks) keeps the one it had. */
+  cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   for (size_t i = from; i < to && i < spec->n_mounts; i++)
     if (mount_one (cfg, rootfd, &spec->mounts[i], err) < 0)
       return -1;
+  if (cwd >= 0 && fchdir (cwd) < 0)
+    return carrel_fail (err, errno, "return to the working directory");
   return 0;
 }

@@ -131,7 +131,8 @@ mask_paths (const struct init_config *cfg, int rootfd, struct carrel_error *err)
 {
   const struct carrel_linux *l = &cfg->spec->linux_;
   cleanup_fd int devnull = -1, empty_dir = -1;
-  char src[64], dst[64];
+  char src[64], dst_buf[FD_PATH_MAX];
+  const char *dst;
   for (size_t i = 0; i < l->n_masked_paths; i++)
     {
       cleanup_fd int fd = -1;
@@ -144,7 +145,7 @@ mask_paths (const struct init_config *cfg, int rootfd, struct carrel_error *err)
         }
       if (fstat (fd, &st) < 0)
         return carrel_fail (err, errno, "stat masked path %s", l->masked_paths[i]);
-      snprintf (dst, sizeof dst, "/proc/self/fd/%d", fd);
+      dst = fd_path (fd, S_ISDIR (st.st_mode), dst_buf);
       if (S_ISDIR (st.st_mode))
         {
           /* One empty read-only tmpfs for all directories: a bind of it costs less than a new
@@ -180,22 +181,26 @@ readonly_paths (const struct init_config *cfg, int rootfd, struct carrel_error *
   for (size_t i = 0; i < l->n_readonly_paths; i++)
     {
       cleanup_fd int fd = -1;
-      char path[64];
+      char buf[FD_PATH_MAX];
+      const char *path;
       const char *p = l->readonly_paths[i];
+      struct stat st;
       if (root_open (rootfd, p, false, false, &fd, err) < 0)
         {
           if (err->errno_value == ENOENT)
             continue;
           return carrel_wrap (err, "readonlyPaths");
         }
-      snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
+      if (fstat (fd, &st) < 0)
+        return carrel_fail (err, errno, "stat read-only path %s", p);
+      path = fd_path (fd, S_ISDIR (st.st_mode), buf);
       if (mount (path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
         return carrel_fail (err, errno, "bind %s read-only", p);
       close (fd);
       fd = -1;
       if (root_open (rootfd, p, false, false, &fd, err) < 0)
         return -1;
-      snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
+      path = fd_path (fd, S_ISDIR (st.st_mode), buf);
       if (bind_remount (path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0)
         {
           /* Keep exec/dev/suid as they were where the kernel does not let us add them. */
@@ -218,6 +223,9 @@ rootfs_finish (const struct init_config *cfg, struct carrel_error *err)
     return -1;
   if (readonly_paths (cfg, rootfd, err) < 0)
     return -1;
+  /* Both moved the cwd (fd_path); the process's own is set at exec. */
+  if (chdir ("/") < 0)
+    return carrel_fail (err, errno, "chdir /");
   if (cfg->spec->root_readonly && bind_remount ("/", MS_RDONLY, err) < 0)
     return carrel_wrap (err, "make root read-only");
   if (cfg->spec->linux_.rootfs_propagation_flags

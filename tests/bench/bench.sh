@@ -418,7 +418,7 @@ report() {
   echo "carrel $("$CARREL" --version 2>/dev/null | head -1 | awk '{print $NF}'), $("$CRUN" --version | head -1), $("$RUNC" --version | head -1)."
   echo "Times in ms: median (min–max) of $N interleaved iterations in random order (parallel cases: $((PAR_N + 2)) for 50, $PAR_N for 200);"
   echo "ratios are medians of per-iteration ratios; \"carrel − floor\" is the median of per-iteration differences."
-  echo "State roots on $(findmnt -no FSTYPE -T "$STATE") ($STATE), except in the \"state roots on disk\" row ($(findmnt -no FSTYPE -T "$DSTATE"), under $B)."
+  echo "State roots on $(findmnt -no FSTYPE -T "$STATE" | tail -1) ($STATE), except in the \"state roots on disk\" row ($(findmnt -no FSTYPE -T "$DSTATE" | tail -1), under $B)."
   echo
   echo "| case | floor | carrel | crun | runc | carrel/crun | carrel/runc | carrel − floor |"
   echo "|---|---|---|---|---|---|---|---|"
