@@ -275,7 +275,9 @@ mount_cgroup_tree (const char *own_lines, int rootfd, bool on_host, const char *
   if (fchdir (dir_fd) < 0)
     return carrel_fail (err, errno, "chdir to %s", dest_label);
   /* Where the host's directory cannot be made read-only, it is not used. */
-  if (on_host && bind_remount (".", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0)
+  if (on_host
+      && (fault_point ("init.cgroup-host-dir-read-only", err) < 0
+          || bind_remount (".", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0))
     return umount2 (".", MNT_DETACH) < 0 ? carrel_fail (err, errno, "unmount %s", dest_label)
                                          : CGROUP_NO_HOST_DIR;
   for (line = strtok_r (lines, "\n", &save); line; line = strtok_r (NULL, "\n", &save))

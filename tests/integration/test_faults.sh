@@ -124,17 +124,19 @@ test_fault_cgroup_mount_refused_binds_own_cgroup() {
   no_cgroup_left
 }
 
-# A host that keeps a hierarchy somewhere else than its /sys/fs/cgroup: the bind of the host's
-# directory is taken away again and the tree is made on a tmpfs, with every hierarchy, read-only.
-test_fault_cgroup_host_dir_missing_falls_back_to_a_tmpfs() {
+# A host that keeps a hierarchy somewhere else than its /sys/fs/cgroup, or whose directory cannot
+# be made read-only: the bind of the host's directory is taken away again and the tree is made on
+# a tmpfs, with every hierarchy, read-only.
+host_dir_fault() {
+  local point=$1
   have_v1_pids || skip "no cgroup v1 hierarchies on this host"
   fault_setup
   config_set "$cgroup_mount_ro"
   sh_args "$cgroup_tree_probe"
   local rc=0 out
-  CARREL_FAULT=init.cgroup-host-dir-missing fcarrel run --bundle "$BUNDLE" "$ID" </dev/null >"$TEST_DIR/$ID.out" 2>"$TEST_DIR/$ID.err" || rc=$?
+  CARREL_FAULT=$point fcarrel run --bundle "$BUNDLE" "$ID" </dev/null >"$TEST_DIR/$ID.out" 2>"$TEST_DIR/$ID.err" || rc=$?
   out=$(cat "$TEST_DIR/$ID.out")
-  reached init.cgroup-host-dir-missing || fail "the fault point was not reached"
+  reached "$point" || fail "the fault point was not reached"
   assert_eq 0 "$rc" "exit code of run (stderr: $(cat "$TEST_DIR/$ID.err"))"
   assert_ne "$(stat -c %d /sys/fs/cgroup)" "$(sed -n 1p <<<"$out")" "device of /sys/fs/cgroup inside"
   assert_match "$(sed -n 2p <<<"$out")" '^ro,nosuid,nodev,noexec' "options of /sys/fs/cgroup"
@@ -143,6 +145,8 @@ test_fault_cgroup_host_dir_missing_falls_back_to_a_tmpfs() {
   assert_nothing_left "$ID"
   no_cgroup_left
 }
+test_fault_cgroup_host_dir_missing_falls_back_to_a_tmpfs() { host_dir_fault init.cgroup-host-dir-missing; }
+test_fault_cgroup_host_dir_not_read_only_falls_back_to_a_tmpfs() { host_dir_fault init.cgroup-host-dir-read-only; }
 
 # The supervisor fails or dies right after it recorded the exit: the state says stopped with the
 # exit code, and delete removes everything.
