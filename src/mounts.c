@@ -201,14 +201,15 @@ fd_path (int fd, bool dir, char buf[FD_PATH_MAX])
 /* mount_cgroup_hierarchy's "the host has no directory for this hierarchy". */
 #define CGROUP_NO_HOST_DIR 1
 
-/* One cgroup v1 hierarchy (or the hybrid host's v2 one) at <name> in `dir_fd`, which is our cwd.
+/* One cgroup v1 hierarchy (or the hybrid host's v2 one) at <name> in `dir_fd`, which is our cwd
+ * (so <name> is its path).
  * `line` is its entry of /proc/self/cgroup ("4:pids:/carrel/c1", writable). On the host's
  * directories (on_host) nothing is made: CGROUP_NO_HOST_DIR when the directory is missing. */
 static int
 mount_cgroup_hierarchy (char *line, int dir_fd, bool on_host, const char *dest_label, unsigned long flags,
                         struct carrel_error *err)
 {
-  char *controllers = strchr (line, ':'), *own, target[4096];
+  char *controllers = strchr (line, ':'), *own;
   const char *fstype = "cgroup", *opts, *name;
   int e;
   if (controllers == NULL || (own = strchr (++controllers, ':')) == NULL)
@@ -225,7 +226,6 @@ mount_cgroup_hierarchy (char *line, int dir_fd, bool on_host, const char *dest_l
       name = strncmp (controllers, "name=", 5) == 0 ? controllers + 5 : controllers;
       opts = controllers;
     }
-  snprintf (target, sizeof target, "./%s", name);
   if (!on_host && mkdirat (dir_fd, name, 0755) < 0 && errno != EEXIST)
     return carrel_fail (err, errno, "mkdir %s/%s", dest_label, name);
   flags |= MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -235,7 +235,7 @@ mount_cgroup_hierarchy (char *line, int dir_fd, bool on_host, const char *dest_l
     errno = EPERM;
   else if (on_host && fault_point ("init.cgroup-host-dir-missing", err) < 0)
     errno = ENOENT;
-  else if (mount ("cgroup", target, fstype, flags, opts) == 0)
+  else if (mount ("cgroup", name, fstype, flags, opts) == 0)
     return 0;
   e = errno;
   if (on_host && e == ENOENT)
@@ -249,13 +249,23 @@ mount_cgroup_hierarchy (char *line, int dir_fd, bool on_host, const char *dest_l
   {
     char source[4096];
     snprintf (source, sizeof source, "/sys/fs/cgroup/%s%s", name, own);
-    if (mount (source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+    if (mount (source, name, NULL, MS_BIND | MS_REC, NULL) < 0)
       return carrel_fail (err, e, "mount cgroup %s on %s/%s (and bind %s: %s)", opts ? opts : "v2",
                           dest_label, name, source, strerror (errno));
-    if (bind_remount (target, flags, err) < 0)
+    if (bind_remount (name, flags, err) < 0)
       return carrel_wrap (err, "mount cgroup %s on %s/%s", opts ? opts : "v2", dest_label, name);
   }
   return 0;
+}
+
+/* Take back the bind of the host's /sys/fs/cgroup that is our cwd, with what was mounted on it
+ * so far: the caller makes the tree on a tmpfs instead. */
+static int
+detach_host_dir (const char *dest_label, struct carrel_error *err)
+{
+  if (umount2 (".", MNT_DETACH) < 0)
+    return carrel_fail (err, errno, "detach the host's cgroup directory from %s", dest_label);
+  return CGROUP_NO_HOST_DIR;
 }
 
 /* Every hierarchy of `own_lines` (/proc/self/cgroup) on what is mounted at dest_label now: the
@@ -278,13 +288,12 @@ mount_cgroup_tree (const char *own_lines, int rootfd, bool on_host, const char *
   if (on_host
       && (fault_point ("init.cgroup-host-dir-read-only", err) < 0
           || bind_remount (".", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, err) < 0))
-    return umount2 (".", MNT_DETACH) < 0 ? carrel_fail (err, errno, "unmount %s", dest_label)
-                                         : CGROUP_NO_HOST_DIR;
+    return detach_host_dir (dest_label, err);
   for (line = strtok_r (lines, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
       int r = mount_cgroup_hierarchy (line, dir_fd, on_host, dest_label, flags, err);
       if (r == CGROUP_NO_HOST_DIR)
-        return umount2 (".", MNT_DETACH) < 0 ? carrel_fail (err, errno, "unmount %s", dest_label) : r;
+        return detach_host_dir (dest_label, err);
       if (r < 0)
         return -1;
     }
@@ -502,6 +511,6 @@ mounts_apply (const struct init_config *cfg, int rootfd, size_t from, size_t to,
     if (mount_one (cfg, rootfd, &spec->mounts[i], err) < 0)
       return -1;
   if (cwd >= 0 && fchdir (cwd) < 0)
-    return carrel_fail (err, errno, "return to the working directory");
+    return carrel_fail (err, errno, "mounts: return to the working directory");
   return 0;
 }

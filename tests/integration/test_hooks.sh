@@ -40,6 +40,21 @@ test_hooks_run_in_order_at_create_start_and_delete() {
   assert_eq "prestart createRuntime createContainer startContainer poststart poststop " "$(hook_names)" "hooks after delete"
 }
 
+# The init mounts through its cwd (fd_path) and puts it back: a createContainer hook, which runs
+# after the mounts, starts where a createRuntime hook (run by the CLI) does.
+test_create_container_hook_keeps_the_runtimes_working_directory() {
+  local k
+  config_set "$cgroup_mount_ro"
+  for k in createRuntime createContainer; do
+    add_hook "$k" "$(jq -nc --arg n "$k" --arg r "$BUNDLE/rootfs" \
+      '{path: "/bin/sh", args: ["sh", "-c", "echo \"$0 $(pwd)\" >>\"$1/cwd.log\"", $n, $r]}')"
+  done
+  set_args true
+  run_ok "$ID"
+  assert_eq "$(awk '$1 == "createRuntime" { print $2 }' "$BUNDLE/rootfs/cwd.log")" \
+    "$(awk '$1 == "createContainer" { print $2 }' "$BUNDLE/rootfs/cwd.log")" "createContainer hook's working directory"
+}
+
 test_hooks_get_the_state_on_stdin() {
   add_all_hooks
   set_args sleep 30
